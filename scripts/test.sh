@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test of every language: the Rust suites (unit, golden vectors, differential
+# against openai-harmony 0.0.8, CLI), then the CMake/ctest suites (C, C++, Go, C#).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+echo "== cargo test"
+cargo test -j "$JOBS"
+
+if [ -f CMakeLists.txt ]; then
+  echo "== ctest"
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+  cmake --build build -j "$JOBS"
+  ctest --test-dir build --output-on-failure -j "$JOBS"
+fi

@@ -1,0 +1,319 @@
+//! The conversation data model and its JSON wire format.
+//!
+//! The serde shape is openai-harmony 0.0.8's, so JSON produced by either library is accepted
+//! by the other: the author's `role`/`name` sit at the top level of a message, optional fields
+//! may be missing, and `content` is either a string or a list of typed parts.
+
+use crate::error::{Error, Result};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::ser::Serializer;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    Assistant,
+    System,
+    Developer,
+    Tool,
+}
+
+impl Role {
+    /// All roles, in wire order.
+    pub const ALL: [Role; 5] = [Role::User, Role::Assistant, Role::System, Role::Developer, Role::Tool];
+
+    /// The wire name (`"user"`, `"assistant"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::System => "system",
+            Role::Developer => "developer",
+            Role::Tool => "tool",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(name: &str) -> Result<Role> {
+        Role::from_wire(name).ok_or_else(|| Error::UnknownRole(name.to_string()))
+    }
+
+    pub(crate) fn from_wire(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Role> {
+        Role::parse(s)
+    }
+}
+
+/// The author of a message: a role and, optionally, a name (required for tools).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub role: Role,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl From<Role> for Author {
+    fn from(role: Role) -> Self {
+        Author { role, name: None }
+    }
+}
+
+/// Reasoning effort announced in the system message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReasoningEffort {
+    Low,
+    Medium,
+    High,
+}
+
+impl ReasoningEffort {
+    /// The lower-case word rendered into the prompt.
+    pub fn as_lower_str(self) -> &'static str {
+        match self {
+            ReasoningEffort::Low => "low",
+            ReasoningEffort::Medium => "medium",
+            ReasoningEffort::High => "high",
+        }
+    }
+}
+
+/// Which channels the model may write to.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ChannelConfig {
+    pub valid_channels: Vec<String>,
+    pub channel_required: bool,
+}
+
+/// One tool: a name, a description and optional JSON-Schema parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolDescription {
+    pub name: String,
+    pub description: String,
+    pub parameters: Option<serde_json::Value>,
+}
+
+/// A namespace of tools (`functions`, `browser`, `python`, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolNamespaceConfig {
+    pub name: String,
+    pub description: Option<String>,
+    pub tools: Vec<ToolDescription>,
+}
+
+/// Content of a system message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SystemContent {
+    pub model_identity: Option<String>,
+    pub reasoning_effort: Option<ReasoningEffort>,
+    pub tools: Option<BTreeMap<String, ToolNamespaceConfig>>,
+    pub conversation_start_date: Option<String>,
+    pub knowledge_cutoff: Option<String>,
+    pub channel_config: Option<ChannelConfig>,
+}
+
+impl Default for SystemContent {
+    /// gpt-oss's usual system message: identity, medium effort, 2024-06 cutoff, three channels.
+    fn default() -> Self {
+        SystemContent {
+            model_identity: Some("You are ChatGPT, a large language model trained by OpenAI.".into()),
+            reasoning_effort: Some(ReasoningEffort::Medium),
+            tools: None,
+            conversation_start_date: None,
+            knowledge_cutoff: Some("2024-06".into()),
+            channel_config: Some(ChannelConfig {
+                valid_channels: vec!["analysis".into(), "commentary".into(), "final".into()],
+                channel_required: true,
+            }),
+        }
+    }
+}
+
+/// Content of a developer message.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DeveloperContent {
+    pub instructions: Option<String>,
+    pub tools: Option<BTreeMap<String, ToolNamespaceConfig>>,
+}
+
+/// Plain text content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextContent {
+    pub text: String,
+}
+
+/// One part of a message's content, tagged by `type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Content {
+    Text(TextContent),
+    SystemContent(SystemContent),
+    DeveloperContent(DeveloperContent),
+}
+
+impl From<&str> for Content {
+    fn from(text: &str) -> Self {
+        Content::Text(TextContent { text: text.to_string() })
+    }
+}
+
+impl From<String> for Content {
+    fn from(text: String) -> Self {
+        Content::Text(TextContent { text })
+    }
+}
+
+/// One Harmony message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    #[serde(flatten)]
+    pub author: Author,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
+    #[serde(deserialize_with = "content_from_wire", serialize_with = "content_to_wire")]
+    pub content: Vec<Content>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+}
+
+impl Message {
+    /// A message from `role` with one content part.
+    pub fn new(role: Role, content: impl Into<Content>) -> Self {
+        Message {
+            author: role.into(),
+            recipient: None,
+            content: vec![content.into()],
+            channel: None,
+            content_type: None,
+        }
+    }
+
+    /// Sets the channel.
+    pub fn with_channel(mut self, channel: impl Into<String>) -> Self {
+        self.channel = Some(channel.into());
+        self
+    }
+
+    /// Sets the recipient.
+    pub fn with_recipient(mut self, recipient: impl Into<String>) -> Self {
+        self.recipient = Some(recipient.into());
+        self
+    }
+
+    /// Sets the content type.
+    pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Sets the author's name.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.author.name = Some(name.into());
+        self
+    }
+
+    /// Parses one message from JSON.
+    pub fn from_json(json: &str) -> Result<Message> {
+        serde_json::from_str(json).map_err(|e| Error::json("message", e))
+    }
+
+    /// Serialises to JSON in the wire format.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("messages always serialise")
+    }
+}
+
+/// A list of messages.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Conversation {
+    pub messages: Vec<Message>,
+}
+
+impl Conversation {
+    /// A conversation of these messages.
+    pub fn new(messages: impl IntoIterator<Item = Message>) -> Self {
+        Conversation { messages: messages.into_iter().collect() }
+    }
+
+    /// Parses a conversation from JSON (`{"messages": [...]}`).
+    pub fn from_json(json: &str) -> Result<Conversation> {
+        serde_json::from_str(json).map_err(|e| Error::json("conversation", e))
+    }
+
+    /// Serialises to JSON in the wire format.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("conversations always serialise")
+    }
+}
+
+/// Serialises messages as a JSON array in the wire format.
+pub fn messages_to_json(messages: &[Message]) -> String {
+    serde_json::to_string(messages).expect("messages always serialise")
+}
+
+/// Parses a JSON array of messages.
+pub fn messages_from_json(json: &str) -> Result<Vec<Message>> {
+    serde_json::from_str(json).map_err(|e| Error::json("messages", e))
+}
+
+fn content_from_wire<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<Content>, D::Error> {
+    struct WireContent;
+    impl<'de> Visitor<'de> for WireContent {
+        type Value = Vec<Content>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string or a list of content parts")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+            Ok(vec![Content::from(v)])
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+            Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))
+        }
+    }
+    d.deserialize_any(WireContent)
+}
+
+fn content_to_wire<S: Serializer>(content: &[Content], s: S) -> std::result::Result<S::Ok, S::Error> {
+    match content {
+        [Content::Text(t)] => s.serialize_str(&t.text),
+        parts => parts.serialize(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_shape() {
+        let m = Message::new(Role::Tool, "hi").with_name("functions.f").with_channel("commentary");
+        assert_eq!(
+            m.to_json(),
+            r#"{"role":"tool","name":"functions.f","content":"hi","channel":"commentary"}"#
+        );
+        let back = Message::from_json(&m.to_json()).unwrap();
+        assert_eq!(back, m);
+        let parts = Message::from_json(r#"{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}"#).unwrap();
+        assert_eq!(parts.content.len(), 2);
+        assert!(Message::from_json(r#"{"role":"user"}"#).is_err());
+        assert!(Message::from_json(r#"{"role":"user","content":null}"#).is_err());
+        assert!(Message::from_json(r#"{"role":"robot","content":"x"}"#).is_err());
+    }
+}

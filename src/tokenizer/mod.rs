@@ -1,0 +1,159 @@
+//! The `o200k_harmony` tokenizer: embedded vocabulary, linear-time encoding, table decoding.
+//!
+//! One vocabulary exists per process. Decoding reads the embedded table directly and needs no
+//! initialisation; the encoder's hash map and split regex are built on first use (once, shared
+//! by every thread).
+
+mod bpe;
+mod pretokenize;
+mod special;
+mod vocab;
+
+pub use special::{
+    special_id, special_name, SpecialToken, STOP_TOKENS, STOP_TOKENS_FOR_ASSISTANT_ACTIONS,
+};
+pub use vocab::{is_special, token_bytes, FIRST_SPECIAL, VOCAB_SIZE};
+
+use crate::error::Error;
+use bpe::Ranks;
+use std::sync::OnceLock;
+
+fn ranks() -> &'static Ranks {
+    static RANKS: OnceLock<Ranks> = OnceLock::new();
+    RANKS.get_or_init(|| {
+        let mut map = Ranks::with_capacity_and_hasher(FIRST_SPECIAL as usize, Default::default());
+        map.extend(vocab::ordinary_tokens());
+        map
+    })
+}
+
+/// Builds the encoder tables now rather than on the first encode (e.g. before serving).
+pub fn warm_up() {
+    let _ = ranks();
+    pretokenize::warm_up();
+}
+
+/// Which special-token spellings in the text are encoded as special tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AllowedSpecial<'a> {
+    /// None: all text is ordinary text (the safe default for user content).
+    #[default]
+    None,
+    /// Every special token.
+    All,
+    /// Only these ids.
+    Only(&'a [u32]),
+}
+
+impl AllowedSpecial<'_> {
+    fn allows(&self, id: u32) -> bool {
+        match self {
+            AllowedSpecial::None => false,
+            AllowedSpecial::All => true,
+            AllowedSpecial::Only(ids) => ids.contains(&id),
+        }
+    }
+}
+
+/// Appends the tokens of `text`, encoded as ordinary text (special-token spellings included).
+pub fn encode_ordinary_into(text: &str, out: &mut Vec<u32>) {
+    let ranks = ranks();
+    for piece in pretokenize::pieces(text) {
+        let bytes = piece.as_bytes();
+        match ranks.get(bytes) {
+            Some(&id) => out.push(id),
+            None => bpe::encode_piece(ranks, bytes, out),
+        }
+    }
+}
+
+/// Encodes `text` as ordinary text.
+pub fn encode_ordinary(text: &str) -> Vec<u32> {
+    let mut out = Vec::with_capacity(text.len() / 4 + 1);
+    encode_ordinary_into(text, &mut out);
+    out
+}
+
+/// Encodes `text`, turning the spellings of `allowed` special tokens into those tokens.
+pub fn encode(text: &str, allowed: AllowedSpecial<'_>) -> Vec<u32> {
+    let mut out = Vec::with_capacity(text.len() / 4 + 1);
+    if allowed == AllowedSpecial::None {
+        encode_ordinary_into(text, &mut out);
+        return out;
+    }
+    let mut start = 0;
+    let allow = |id| allowed.allows(id);
+    while let Some((s, e, id)) = special::find_special(text, start, &allow) {
+        encode_ordinary_into(&text[start..s], &mut out);
+        out.push(id);
+        start = e;
+    }
+    encode_ordinary_into(&text[start..], &mut out);
+    out
+}
+
+/// Appends the bytes of `tokens` to `out`; fails on the first id outside the vocabulary.
+pub fn decode_bytes_into(tokens: &[u32], out: &mut Vec<u8>) -> Result<(), Error> {
+    for &t in tokens {
+        out.extend_from_slice(token_bytes(t).ok_or(Error::UnknownToken(t))?);
+    }
+    Ok(())
+}
+
+/// The bytes of `tokens`.
+pub fn decode_bytes(tokens: &[u32]) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::with_capacity(tokens.len() * 4);
+    decode_bytes_into(tokens, &mut out)?;
+    Ok(out)
+}
+
+/// Decodes `tokens` to text; fails on unknown ids and on bytes that are not UTF-8.
+pub fn decode_utf8(tokens: &[u32]) -> Result<String, Error> {
+    String::from_utf8(decode_bytes(tokens)?).map_err(|e| Error::InvalidUtf8 {
+        context: "decoded tokens".into(),
+        detail: e.utf8_error().to_string(),
+    })
+}
+
+/// Decodes `tokens`, replacing invalid UTF-8 with U+FFFD; fails only on unknown ids.
+pub fn decode_lossy(tokens: &[u32]) -> Result<String, Error> {
+    Ok(String::from_utf8_lossy(&decode_bytes(tokens)?).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heap_and_scan_merges_agree() {
+        let ranks = ranks();
+        let samples = [
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "supercalifragilisticexpialidociousantidisestablishmentarianism",
+            "日本語のテキストを分割します日本語のテキストを分割します",
+            "                                                     ",
+            "🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉🎉",
+        ];
+        for s in samples {
+            let (mut a, mut b) = (vec![], vec![]);
+            bpe::merge_scan(ranks, s.as_bytes(), &mut a);
+            bpe::merge_heap(ranks, s.as_bytes(), &mut b);
+            assert_eq!(a, b, "{s}");
+        }
+    }
+
+    #[test]
+    fn specials_are_text_unless_allowed() {
+        let t = encode_ordinary("<|start|>");
+        assert!(!t.contains(&200006));
+        assert_eq!(encode("<|start|>", AllowedSpecial::All), vec![200006]);
+        assert_eq!(decode_utf8(&t).unwrap(), "<|start|>");
+    }
+
+    #[test]
+    fn long_runs_are_fast_and_lossless() {
+        let s = "a".repeat(1 << 20);
+        let t = encode_ordinary(&s);
+        assert_eq!(decode_utf8(&t).unwrap(), s);
+    }
+}
