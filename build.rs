@@ -23,6 +23,10 @@ const FIRST_SPECIAL: u32 = 199_998;
 const LAST_TOKEN: u32 = 201_088;
 
 fn main() {
+    // A stable SONAME so that programs linked against libharmony.so record just that name.
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libharmony.so");
+    }
     let src = "assets/o200k_base.tiktoken";
     println!("cargo:rerun-if-changed={src}");
     println!("cargo:rerun-if-changed=build.rs");

@@ -14,11 +14,13 @@
 //! assert_eq!(msgs[0].channel.as_deref(), Some("final"));
 //! ```
 
-#![forbid(unsafe_op_in_unsafe_fn)]
+#![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
 
 pub mod chat;
 mod encoding;
 pub mod error;
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod parse;
 pub mod render;
 pub mod tokenizer;

@@ -74,7 +74,9 @@ pub struct StreamParser {
     next_role: Option<Role>,
     state: State,
     messages: Vec<Message>,
-    last_delta: Option<String>,
+    /// Length of the last content delta, which is always the tail of the current text
+    /// (kept as a length so that streaming allocates nothing per token).
+    last_delta: Option<usize>,
     /// Bytes of a UTF-8 character not yet complete.
     pending_bytes: Vec<u8>,
     /// Tokens held after an unknown id poisoned the current message (as 0.0.8 does).
@@ -177,27 +179,25 @@ impl StreamParser {
         match std::str::from_utf8(&self.pending_bytes) {
             Ok(s) => {
                 text.push_str(s);
-                self.last_delta = Some(s.to_string());
+                self.last_delta = Some(s.len());
                 self.pending_bytes.clear();
             }
             Err(e) => {
+                let before = text.len();
                 let valid = e.valid_up_to();
-                let mut delta = String::new();
                 if valid > 0 {
-                    let s = std::str::from_utf8(&self.pending_bytes[..valid]).expect("valid prefix");
-                    delta.push_str(s);
+                    text.push_str(std::str::from_utf8(&self.pending_bytes[..valid]).expect("valid prefix"));
                     self.pending_bytes.drain(..valid);
                 }
                 match e.error_len() {
                     Some(bad) => {
-                        delta.push('\u{FFFD}');
+                        text.push('\u{FFFD}');
                         self.pending_bytes.drain(..bad);
                     }
                     None => self.last_delta = None,
                 }
-                if !delta.is_empty() {
-                    text.push_str(&delta);
-                    self.last_delta = Some(delta);
+                if text.len() > before {
+                    self.last_delta = Some(text.len() - before);
                 }
             }
         }
@@ -279,7 +279,8 @@ impl StreamParser {
     /// Text added to the content by the last token, if any (`None` while a UTF-8 character
     /// is incomplete, outside content, and after a message ends).
     pub fn last_content_delta(&self) -> Option<&str> {
-        self.last_delta.as_deref()
+        let text = self.current_content();
+        self.last_delta.map(|n| &text[text.len() - n..])
     }
 }
 

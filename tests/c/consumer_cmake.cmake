@@ -1,0 +1,17 @@
+# Configures, builds and runs tests/consumer against the staged install with find_package.
+file(REMOVE_RECURSE ${BIN})
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${SRC} -B ${BIN} -G ${GENERATOR}
+                        -DCMAKE_PREFIX_PATH=${STAGE} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "configuring the consumer failed")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${BIN} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "building the consumer failed")
+endif()
+foreach(exe consumer_shared consumer_static)
+  execute_process(COMMAND ${BIN}/${exe} RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+  if(NOT rc EQUAL 0 OR NOT out MATCHES "ok")
+    message(FATAL_ERROR "${exe} failed: ${out}")
+  endif()
+endforeach()

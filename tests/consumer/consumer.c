@@ -1,0 +1,16 @@
+#include <harmony.h>
+#include <stdio.h>
+#include <string.h>
+
+int main(void) {
+  const harmony_encoding *enc = NULL;
+  if (harmony_encoding_new(NULL, &enc, NULL) != HARMONY_OK) return 1;
+  const char *conv = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  harmony_tokens t;
+  harmony_status s = harmony_render(enc, HARMONY_RENDER_COMPLETION, conv, strlen(conv), HARMONY_ROLE_ASSISTANT, 0, &t, NULL);
+  int good = s == HARMONY_OK && t.len == 7 && t.data[0] == HARMONY_TOKEN_START;
+  harmony_tokens_free(&t);
+  harmony_encoding_free(enc);
+  printf(good ? "ok %s\n" : "bad %s\n", harmony_version());
+  return good ? 0 : 1;
+}
