@@ -159,6 +159,11 @@ typedef enum harmony_stream_state {
   HARMONY_STREAM_CONTENT = 2,
 } harmony_stream_state;
 
+// A streaming Chat Completions response: feed completion tokens, get
+// `chat.completion.chunk` JSON objects. Created by `harmony_chat_stream_new`, released by
+// `harmony_chat_stream_free`; one thread at a time.
+typedef struct harmony_chat_stream harmony_chat_stream;
+
 // An encoding: immutable, shareable by any number of threads, created by
 // `harmony_encoding_new` and released by `harmony_encoding_free`.
 typedef struct harmony_encoding harmony_encoding;
@@ -328,6 +333,53 @@ void harmony_error_free(struct harmony_error *error);
 // Static name of a status code, e.g. `"HARMONY_ERROR_PARSE"`; `"HARMONY_UNKNOWN_STATUS"`
 // for values outside the enum.
 const char *harmony_status_name(int32_t status);
+
+// Renders an OpenAI Chat Completions request (`request`, `request_len` bytes of UTF-8 JSON)
+// into the prompt for the next assistant message. `options` (may be NULL with length 0) is
+// a JSON object: `conversation_start_date` ("YYYY-MM-DD"), `model`, `id`, `created`,
+// `fix_constrain_recipient`. `*out` receives caller-owned tokens.
+enum harmony_status harmony_chat_render(const struct harmony_encoding *encoding,
+                                        const char *request,
+                                        size_t request_len,
+                                        const char *options,
+                                        size_t options_len,
+                                        struct harmony_tokens *out,
+                                        struct harmony_error **err);
+
+// Parses completion tokens (the model's output after a `harmony_chat_render` prompt) into a
+// `chat.completion` response JSON object. `*out` receives a caller-owned string.
+enum harmony_status harmony_chat_parse(const struct harmony_encoding *encoding,
+                                       const uint32_t *tokens,
+                                       size_t n,
+                                       const char *options,
+                                       size_t options_len,
+                                       struct harmony_string *out,
+                                       struct harmony_error **err);
+
+// Creates a streaming response (options as in `harmony_chat_render`). `*out` receives a
+// caller-owned stream.
+enum harmony_status harmony_chat_stream_new(const struct harmony_encoding *encoding,
+                                            const char *options,
+                                            size_t options_len,
+                                            struct harmony_chat_stream **out,
+                                            struct harmony_error **err);
+
+// Feeds one completion token. `*chunk` receives the `chat.completion.chunk` JSON object it
+// produces (caller-owned), or `{NULL, 0}` when the token produces none (header tokens,
+// incomplete UTF-8).
+enum harmony_status harmony_chat_stream_process(struct harmony_chat_stream *stream,
+                                                uint32_t token,
+                                                struct harmony_string *chunk,
+                                                struct harmony_error **err);
+
+// Ends the stream. `*chunk` receives the last chunk (caller-owned), carrying the
+// `finish_reason`: `stop`, `tool_calls`, or `length` when the tokens ended inside a message.
+enum harmony_status harmony_chat_stream_finish(struct harmony_chat_stream *stream,
+                                               struct harmony_string *chunk,
+                                               struct harmony_error **err);
+
+// Releases a stream. NULL is a no-op.
+void harmony_chat_stream_free(struct harmony_chat_stream *stream);
 
 // Creates a streaming parser. `role` is the role of the first message when the completion
 // starts inside its header, or `HARMONY_ROLE_NONE`; `flags` are `HARMONY_PARSE_*` bits.

@@ -17,6 +17,7 @@
 #![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
 
 pub mod chat;
+pub mod chat_completions;
 mod encoding;
 pub mod error;
 #[allow(unsafe_code)]

@@ -2,6 +2,7 @@
 //! command line. See README.md ("The CLI contract") for the exact input and output formats.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use harmony::chat_completions::{self, ChatOptions};
 use harmony::{
     chat::messages_to_json, AllowedSpecial, Conversation, ParseOptions, RenderOptions, Role, StreamParser,
 };
@@ -26,7 +27,41 @@ enum Mode {
 }
 
 #[derive(Subcommand)]
+enum ChatCommand {
+    /// Render an OpenAI Chat Completions request into a JSON array of prompt tokens.
+    Render {
+        /// `Current date:` of the system message (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+        #[arg(long)]
+        jsonl: bool,
+        file: Option<std::path::PathBuf>,
+    },
+    /// Parse a JSON array of completion tokens into a chat.completion response
+    /// (with --stream: a JSON array of chat.completion.chunk objects).
+    Parse {
+        #[arg(long)]
+        stream: bool,
+        /// `model` of the response.
+        #[arg(long, default_value = "gpt-oss")]
+        model: String,
+        /// `id` of the response.
+        #[arg(long, default_value = "chatcmpl-harmony")]
+        id: String,
+        /// `created` of the response (seconds since the epoch).
+        #[arg(long, default_value_t = 0)]
+        created: u64,
+        #[arg(long)]
+        jsonl: bool,
+        file: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
+    /// OpenAI Chat Completions bridge (request → tokens, tokens → response).
+    #[command(subcommand)]
+    Chat(ChatCommand),
     /// Render a conversation JSON into a JSON array of tokens.
     Render {
         #[arg(long, value_enum, default_value = "completion")]
@@ -107,7 +142,9 @@ impl Command {
             Command::Render { jsonl, .. }
             | Command::Parse { jsonl, .. }
             | Command::Encode { jsonl, .. }
-            | Command::Decode { jsonl, .. } => *jsonl,
+            | Command::Decode { jsonl, .. }
+            | Command::Chat(ChatCommand::Render { jsonl, .. })
+            | Command::Chat(ChatCommand::Parse { jsonl, .. }) => *jsonl,
         }
     }
 
@@ -116,13 +153,30 @@ impl Command {
             Command::Render { file, .. }
             | Command::Parse { file, .. }
             | Command::Encode { file, .. }
-            | Command::Decode { file, .. } => file.as_deref(),
+            | Command::Decode { file, .. }
+            | Command::Chat(ChatCommand::Render { file, .. })
+            | Command::Chat(ChatCommand::Parse { file, .. }) => file.as_deref(),
         }
     }
 
     /// Answers one input document.
     fn answer(&self, input: &[u8]) -> Answer {
         match self {
+            Command::Chat(ChatCommand::Render { date, .. }) => {
+                let opts = ChatOptions { conversation_start_date: date.clone(), ..ChatOptions::default() };
+                let tokens = chat_completions::render_request(utf8(input)?, &opts).map_err(|e| e.to_string())?;
+                Ok(tokens_json(&tokens))
+            }
+            Command::Chat(ChatCommand::Parse { stream, model, id, created, .. }) => {
+                let tokens = read_tokens(input)?;
+                let opts = ChatOptions { model: model.clone(), id: id.clone(), created: *created, ..ChatOptions::default() };
+                let answer = if *stream {
+                    serde_json::Value::Array(chat_completions::stream_chunks(&tokens, &opts).map_err(|e| e.to_string())?)
+                } else {
+                    chat_completions::parse_response(&tokens, &opts).map_err(|e| e.to_string())?
+                };
+                Ok(answer.to_string())
+            }
             Command::Render { mode, next_role, keep_analysis, .. } => {
                 let conv = Conversation::from_json(utf8(input)?).map_err(|e| e.to_string())?;
                 let opts = RenderOptions { auto_drop_analysis: !keep_analysis };

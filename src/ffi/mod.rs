@@ -7,6 +7,7 @@
 
 pub mod error;
 mod handle;
+pub mod chat;
 pub mod parser;
 
 pub use error::{harmony_error, harmony_status};

@@ -160,13 +160,14 @@ fn render_object(schema: &Value, indent: &str, depth: usize) -> Result<String> {
     }
     out.push_str("{\n");
     if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-        let required: Vec<&str> = schema
+        // A set: a schema may list tens of thousands of properties (a Vec made this quadratic).
+        let required: std::collections::HashSet<&str> = schema
             .get("required")
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         for (key, prop) in props {
-            let optional = if required.contains(&key.as_str()) { "" } else { "?" };
+            let optional = if required.contains(key.as_str()) { "" } else { "?" };
             if let Some(title) = str_field(prop, "title") {
                 out.push_str(&format!("{indent}// {title}\n{indent}//\n"));
             }

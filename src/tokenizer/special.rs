@@ -80,6 +80,9 @@ pub fn special_id(name: &str) -> Option<u32> {
     NAMED.iter().find(|t| t.as_str() == name).map(|t| t.id())
 }
 
+/// Length of the longest special-token spelling (`<|reserved_201088|>`).
+const MAX_NAME_LEN: usize = 19;
+
 /// Finds the leftmost special-token spelling in `text` at or after `from` that `allowed`
 /// accepts. Returns `(start, end, id)`.
 pub(crate) fn find_special(
@@ -90,16 +93,16 @@ pub(crate) fn find_special(
     let bytes = text.as_bytes();
     while let Some(rel) = text[from..].find("<|") {
         let start = from + rel;
-        // Names never contain '|', so the candidate ends at the first "|>" after "<|".
-        if let Some(close) = text[start + 2..].find("|>") {
+        // Names never contain '|', so the candidate ends at the first "|>" after "<|"; no name
+        // is longer than MAX_NAME_LEN, so looking further would only make the scan quadratic.
+        let window = &bytes[start + 2..bytes.len().min(start + MAX_NAME_LEN)];
+        if let Some(close) = window.windows(2).position(|w| w == b"|>") {
             let end = start + 2 + close + 2;
             if let Some(id) = special_id(&text[start..end]) {
                 if allowed(id) {
                     return Some((start, end, id));
                 }
             }
-        } else {
-            return None;
         }
         from = start + 1;
         debug_assert!(from <= bytes.len());
@@ -130,5 +133,8 @@ mod tests {
         let only_start = |id| id == 200006;
         assert_eq!(find_special("<|end|><|start|>", 0, &only_start), Some((7, 16, 200006)));
         assert_eq!(find_special("<|end", 0, &all), None);
+        assert_eq!(find_special("<|<|reserved_201088|>", 0, &all), Some((2, 21, 201088)));
+        let longest = (FIRST_SPECIAL..VOCAB_SIZE).filter_map(special_name).map(str::len).max();
+        assert_eq!(longest, Some(MAX_NAME_LEN));
     }
 }

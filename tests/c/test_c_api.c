@@ -355,6 +355,59 @@ static void test_tokens_info(const harmony_encoding *enc) {
   CHECK(!harmony_token_is_special(199997) && !harmony_token_is_special(201089));
 }
 
+static void test_chat(const harmony_encoding *enc) {
+  const char *req = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}";
+  const char *opts = "{\"conversation_start_date\":\"2025-06-28\",\"id\":\"chatcmpl-7\"}";
+  harmony_tokens t = {NULL, 0};
+  harmony_error *err = NULL;
+  CHECK_STATUS(harmony_chat_render(enc, req, strlen(req), opts, strlen(opts), &t, &err), HARMONY_OK);
+  CHECK(t.len > 10 && t.data[0] == HARMONY_TOKEN_START && t.data[t.len - 2] == HARMONY_TOKEN_START);
+  harmony_string s;
+  CHECK_STATUS(harmony_decode(enc, t.data, t.len, 0, &s, NULL), HARMONY_OK);
+  CHECK(strstr(s.data, "Current date: 2025-06-28") && strstr(s.data, "<|start|>user<|message|>Hello!<|end|>"));
+  harmony_string_free(&s);
+  harmony_tokens_free(&t);
+  CHECK_STATUS(harmony_chat_render(enc, req, strlen(req), NULL, 0, &t, NULL), HARMONY_OK);
+  harmony_tokens_free(&t);
+  const char *bad = "{\"messages\":[{\"role\":\"tool\",\"tool_call_id\":\"x\",\"content\":\"1\"}]}";
+  CHECK_STATUS(harmony_chat_render(enc, bad, strlen(bad), NULL, 0, &t, &err), HARMONY_ERROR_INVALID_ARGUMENT);
+  expect_error(err, HARMONY_ERROR_INVALID_ARGUMENT, "tool_call_id");
+  CHECK_STATUS(harmony_chat_render(enc, req, strlen(req), "{\"colour\":1}", 12, &t, &err), HARMONY_ERROR_INVALID_JSON);
+  expect_error(err, HARMONY_ERROR_INVALID_JSON, "colour");
+
+  harmony_tokens c;
+  const char *reply = "<|channel|>final<|message|>Hi!<|return|>";
+  CHECK_STATUS(harmony_encode(enc, reply, strlen(reply), HARMONY_ENCODE_ALLOW_SPECIAL, &c, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_chat_parse(enc, c.data, c.len, opts, strlen(opts), &s, NULL), HARMONY_OK);
+  CHECK(strstr(s.data, "\"content\":\"Hi!\"") && strstr(s.data, "\"finish_reason\":\"stop\"") && strstr(s.data, "chatcmpl-7"));
+  harmony_string_free(&s);
+
+  harmony_chat_stream *st = NULL;
+  CHECK_STATUS(harmony_chat_stream_new(enc, NULL, 0, &st, NULL), HARMONY_OK);
+  int chunks = 0;
+  for (size_t i = 0; i < c.len; i++) {
+    CHECK_STATUS(harmony_chat_stream_process(st, c.data[i], &s, NULL), HARMONY_OK);
+    if (s.data) {
+      chunks++;
+      CHECK(strstr(s.data, "chat.completion.chunk") != NULL);
+      if (chunks == 1) CHECK(strstr(s.data, "\"role\":\"assistant\"") != NULL);
+    }
+    harmony_string_free(&s);
+  }
+  CHECK(chunks >= 1 && (size_t)chunks < c.len); /* header tokens produce no chunk */
+  CHECK_STATUS(harmony_chat_stream_finish(st, &s, NULL), HARMONY_OK);
+  CHECK(strstr(s.data, "\"finish_reason\":\"stop\"") != NULL);
+  harmony_string_free(&s);
+  CHECK_STATUS(harmony_chat_stream_finish(st, &s, &err), HARMONY_ERROR_INVALID_ARGUMENT);
+  expect_error(err, HARMONY_ERROR_INVALID_ARGUMENT, "finished");
+  harmony_chat_stream_free(st);
+  harmony_chat_stream_free(NULL);
+  harmony_tokens_free(&c);
+  CHECK_STATUS(harmony_chat_stream_new(enc, NULL, 0, NULL, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  CHECK_STATUS(harmony_chat_stream_process(NULL, 1, &s, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  CHECK_STATUS(harmony_chat_parse(NULL, NULL, 0, NULL, 0, &s, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+}
+
 int main(void) {
   test_version_and_encoding();
   const harmony_encoding *enc = NULL;
@@ -368,6 +421,7 @@ int main(void) {
   test_parser(enc);
   test_encode_decode(enc);
   test_tokens_info(enc);
+  test_chat(enc);
   harmony_encoding_free(enc);
   if (failures) {
     fprintf(stderr, "%d check(s) failed\n", failures);

@@ -1,0 +1,171 @@
+using System;
+using System.Collections.Generic;
+
+namespace LibHarmony
+{
+    /// <summary>
+    /// Parses a completion token by token while it is sampled: feed each token to
+    /// <see cref="Process(uint)"/> and read <see cref="LastDelta"/>. Not thread-safe: use it from one
+    /// thread at a time (it may move between threads). It keeps its own reference to the
+    /// encoding, which may be disposed first.
+    /// </summary>
+    public sealed class StreamParser : IDisposable
+    {
+        private static readonly Native.BorrowedText LastDeltaFn = Native.harmony_parser_last_delta;
+        private static readonly Native.BorrowedText ContentFn = Native.harmony_parser_current_content;
+        private static readonly Native.BorrowedText ChannelFn = Native.harmony_parser_current_channel;
+        private static readonly Native.BorrowedText RecipientFn = Native.harmony_parser_current_recipient;
+        private static readonly Native.BorrowedText ContentTypeFn = Native.harmony_parser_current_content_type;
+
+        private readonly ParserHandle _handle;
+
+        /// <summary>
+        /// Creates a parser. <paramref name="role"/> is the role of the first message when the
+        /// completion starts inside its header (Assistant after a completion prompt), or null when
+        /// it starts with `&lt;|start|&gt;`.
+        /// </summary>
+        public StreamParser(HarmonyEncoding encoding, Role? role, ParseFlags flags = ParseFlags.None)
+        {
+            if (encoding == null) throw new ArgumentNullException(nameof(encoding));
+            ParserHandle handle;
+            IntPtr err;
+            HarmonyStatus st = Native.harmony_parser_new(encoding.Handle, HarmonyEncoding.RoleCode(role), (uint)flags,
+                out handle, out err);
+            if (st != HarmonyStatus.Ok) handle.Dispose();
+            Marshalling.Check(st, err);
+            _handle = handle;
+        }
+
+        /// <summary>A parser for an assistant completion: the tokens sampled after a completion prompt.</summary>
+        public StreamParser(HarmonyEncoding encoding) : this(encoding, Role.Assistant)
+        {
+        }
+
+        /// <summary>Releases the native parser. Calling it again does nothing.</summary>
+        public void Dispose()
+        {
+            _handle.Dispose();
+        }
+
+        private ParserHandle Handle
+        {
+            get
+            {
+                if (_handle.IsClosed) throw new ObjectDisposedException(nameof(StreamParser));
+                return _handle;
+            }
+        }
+
+        /// <summary>Feeds one token. After a <see cref="HarmonyException"/> the parser should be discarded.</summary>
+        public void Process(uint token)
+        {
+            IntPtr err;
+            Marshalling.Check(Native.harmony_parser_process(Handle, token, out err), err);
+        }
+
+        /// <summary>Feeds several tokens, stopping at the first failure.</summary>
+        public void Process(uint[] tokens)
+        {
+            if (tokens == null) throw new ArgumentNullException(nameof(tokens));
+            IntPtr err;
+            Marshalling.Check(Native.harmony_parser_process_tokens(Handle, tokens, Marshalling.Len(tokens), out err), err);
+        }
+
+        /// <summary>Signals the end of the stream, completing a message in progress.</summary>
+        public void ProcessEos()
+        {
+            IntPtr err;
+            Marshalling.Check(Native.harmony_parser_process_eos(Handle, out err), err);
+        }
+
+        /// <summary>Text added by the last token, or null (outside content, or a UTF-8 character still incomplete).</summary>
+        public string LastDelta
+        {
+            get { return Borrowed(LastDeltaFn, "last delta"); }
+        }
+
+        /// <summary>Content of the current message so far (null outside content).</summary>
+        public string Content
+        {
+            get { return Borrowed(ContentFn, "content"); }
+        }
+
+        /// <summary>Channel of the current message, or null.</summary>
+        public string Channel
+        {
+            get { return Borrowed(ChannelFn, "channel"); }
+        }
+
+        /// <summary>Recipient of the current message, or null.</summary>
+        public string Recipient
+        {
+            get { return Borrowed(RecipientFn, "recipient"); }
+        }
+
+        /// <summary>Content type of the current message, or null.</summary>
+        public string ContentType
+        {
+            get { return Borrowed(ContentTypeFn, "content type"); }
+        }
+
+        /// <summary>Where the parser is: waiting for a message, in a header, or in content.</summary>
+        public StreamState State
+        {
+            get { return (StreamState)Native.harmony_parser_state(Handle); }
+        }
+
+        /// <summary>Role of the current message (or the expected next one); null when unknown.</summary>
+        public Role? CurrentRole
+        {
+            get
+            {
+                int r = Native.harmony_parser_current_role(Handle);
+                return r == Native.RoleNone ? (Role?)null : (Role)r;
+            }
+        }
+
+        /// <summary>Number of completed messages.</summary>
+        public int MessageCount
+        {
+            get { return Marshalling.ToInt(Native.harmony_parser_message_count(Handle)); }
+        }
+
+        /// <summary>The completed messages.</summary>
+        public IReadOnlyList<Message> Messages
+        {
+            get { return Message.ListFromJson(MessagesJson); }
+        }
+
+        /// <summary>The completed messages as the library's JSON array (wire format).</summary>
+        public string MessagesJson
+        {
+            get
+            {
+                NativeString json;
+                IntPtr err;
+                Marshalling.Check(Native.harmony_parser_messages_json(Handle, out json, out err), err);
+                return Marshalling.TakeString(ref json);
+            }
+        }
+
+        // The accessor lends memory owned by the parser: hold a reference on the handle until the
+        // bytes are copied, so a concurrent Dispose cannot free them underneath us.
+        private string Borrowed(Native.BorrowedText fn, string what)
+        {
+            ParserHandle h = Handle;
+            bool added = false;
+            try
+            {
+                h.DangerousAddRef(ref added);
+                IntPtr data;
+                UIntPtr len;
+                Marshalling.Check(fn(h.DangerousGetHandle(), out data, out len), what);
+                return Marshalling.FromUtf8(data, len);
+            }
+            finally
+            {
+                if (added) h.DangerousRelease();
+            }
+        }
+    }
+}
