@@ -1,0 +1,3 @@
+module github.com/libharmony/libharmony/bindings/go
+
+go 1.22
