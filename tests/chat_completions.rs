@@ -188,6 +188,23 @@ fn truncated_completion_finishes_with_length() {
 }
 
 #[test]
+fn options_must_be_an_object_of_known_fields() {
+    assert_eq!(ChatOptions::from_json("").unwrap(), ChatOptions::default());
+    assert_eq!(ChatOptions::from_json("{\"model\":\"m\"}").unwrap().model, "m");
+    for bad in ["[]", "[null,\"m\"]", "{\"colour\":1}", "{\"created\":-1}", "7"] {
+        assert!(ChatOptions::from_json(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn unknown_tokens_are_errors_in_the_bridge() {
+    let mut c = completion("<|channel|>final<|message|>Hi");
+    c.push(201_089);
+    let e = parse_response(&c, &ChatOptions::default()).unwrap_err();
+    assert_eq!(e, harmony::Error::UnknownToken(201_089));
+}
+
+#[test]
 fn chunks_join_to_the_response_and_look_like_openai_chunks() {
     let c = completion("<|channel|>analysis<|message|>Think 日本 🎉.<|end|><|start|>assistant<|channel|>commentary<|message|>Checking.<|end|><|start|>assistant to=functions.lookup<|channel|>commentary <|constrain|>json<|message|>{\"q\": \"日本\"}<|call|>");
     let o = ChatOptions { id: "chatcmpl-1".into(), created: 1_700_000_000, model: "gpt-oss-20b".into(), ..ChatOptions::default() };

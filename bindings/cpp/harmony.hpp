@@ -2,17 +2,19 @@
  * harmony.hpp: header-only C++17 wrapper of libharmony's C API (harmony.h).
  *
  * It translates types, ownership and errors; every Harmony decision is made by the library.
+ * That includes the OpenAI Chat Completions bridge (Encoding::chat_render, chat_parse and
+ * ChatStream): requests and responses pass through as JSON text, mapped by the library.
  *
  * THREADS. A harmony::Encoding is immutable once built: any number of threads may call its
- * const methods at once on one shared object. A harmony::StreamParser belongs to one thread at
- * a time (it may move between threads). The free functions and the value types (Message,
- * Conversation, ...) are ordinary C++ values: safe to use from many threads, each on its own
- * objects.
+ * const methods at once on one shared object. A harmony::StreamParser or harmony::ChatStream
+ * belongs to one thread at a time (it may move between threads). The free functions and the
+ * value types (Message, Conversation, ChatOptions, ...) are ordinary C++ values: safe to use
+ * from many threads, each on its own objects.
  *
  * ERRORS. Every failing C call throws harmony::Error, which carries the harmony_status and the
  * library's message. The wrapper's own JSON reader throws harmony::Error with
- * HARMONY_ERROR_INVALID_JSON. Using a moved-from Encoding or StreamParser throws harmony::Error
- * with HARMONY_ERROR_INVALID_ARGUMENT. A caller buffer that is too small is not an error: the
+ * HARMONY_ERROR_INVALID_JSON. Using a moved-from Encoding, StreamParser or ChatStream throws
+ * harmony::Error with HARMONY_ERROR_INVALID_ARGUMENT. A caller buffer that is too small is not an error: the
  * *_into methods return the size needed instead (see Encoding). std::bad_alloc may escape from
  * any allocating call.
  *
@@ -32,6 +34,13 @@
  *   }
  *   parser.process_eos();
  *   std::vector<harmony::Message> reply = parser.messages();
+ *
+ *   // Or keep OpenAI Chat Completions JSON on both sides (the library does the mapping):
+ *   std::vector<uint32_t> chat_prompt = enc.chat_render(request_json);
+ *   harmony::ChatStream chat(enc);
+ *   for (uint32_t token : sampled)
+ *     if (std::optional<std::string> chunk = chat.process(token)) send(*chunk);  // chat.completion.chunk
+ *   send(chat.finish());                                     // carries finish_reason
  */
 #ifndef HARMONY_HPP
 #define HARMONY_HPP
@@ -348,6 +357,28 @@ struct Conversation {
 
   /// Parses `{"messages":[...]}` (Message::from_json's rules and errors).
   static Conversation from_json(std::string_view json);
+};
+
+/// Options of the Chat Completions bridge (Encoding::chat_render, Encoding::chat_parse,
+/// ChatStream). Every field is optional and omitted from the JSON when absent; the library
+/// supplies the default (`ChatOptions{}` is all defaults).
+struct ChatOptions {
+  /// `Current date:` of the rendered system message ("YYYY-MM-DD"). Absent: the request's
+  /// `conversation_start_date` extension field, else no date (never the clock).
+  std::optional<std::string> conversation_start_date;
+  /// `model` of responses and chunks (library default "gpt-oss").
+  std::optional<std::string> model;
+  /// `id` of responses and chunks (library default "chatcmpl-harmony").
+  std::optional<std::string> id;
+  /// `created` of responses and chunks, in seconds since the epoch (library default 0).
+  std::optional<std::uint64_t> created;
+  /// Parse `final <|constrain|>json` headers with the fix of openai/harmony PR #144 (library
+  /// default false, as openai-harmony 0.0.8).
+  std::optional<bool> fix_constrain_recipient;
+
+  /// These options as the JSON object the C API takes, e.g.
+  /// `{"conversation_start_date":"2025-06-28","created":1700000000}`; `{}` when all are absent.
+  std::string to_json() const;
 };
 
 /// Serialises messages as a JSON array in the wire format (what harmony_parse returns).
@@ -1119,6 +1150,18 @@ inline std::string Conversation::to_json() const {
   return out;
 }
 
+inline std::string ChatOptions::to_json() const {
+  std::string out;
+  detail::ObjectWriter o(out);
+  o.optional("conversation_start_date", conversation_start_date);
+  o.optional("model", model);
+  o.optional("id", id);
+  if (created) o.key("created") += std::to_string(*created);
+  if (fix_constrain_recipient) o.key("fix_constrain_recipient") += *fix_constrain_recipient ? "true" : "false";
+  o.close();
+  return out;
+}
+
 inline Conversation Conversation::from_json(std::string_view json) {
   detail::JsonReader r(json, "conversation");
   Conversation c;
@@ -1311,6 +1354,44 @@ class Encoding {
   std::vector<Message> parse(TokenSpan tokens, std::optional<Role> role = Role::Assistant,
                              ParseFlags flags = ParseFlags::None) const {
     return parse(tokens.data(), tokens.size(), role, flags);
+  }
+
+  // ---- OpenAI Chat Completions ----
+
+  /// Renders an OpenAI Chat Completions request (`request_json`, a `chat.completions.create`
+  /// body: messages, tools, reasoning_effort, response_format, ...) into the prompt tokens for
+  /// the next assistant message. The library maps the request to a Harmony conversation (see
+  /// README "The Chat Completions bridge"); the wrapper passes the JSON through. Throws Error
+  /// (HARMONY_ERROR_INVALID_JSON for a malformed request, HARMONY_ERROR_INVALID_ARGUMENT for a
+  /// request the bridge cannot map, e.g. an unknown `tool_call_id` or role, INVALID_UTF8 for
+  /// request or option text that is not UTF-8, RENDER, LIMIT_EXCEEDED).
+  std::vector<std::uint32_t> chat_render(std::string_view request_json, const ChatOptions& options = {}) const {
+    const std::string opts = options.to_json();
+    detail::OwnedTokens out;
+    detail::ErrorSlot err;
+    err.check(harmony_chat_render(handle(), request_json.data(), request_json.size(), opts.data(), opts.size(),
+                                  &out.value, err.out()),
+              "harmony_chat_render");
+    return out.to_vector();
+  }
+
+  /// Parses `n` completion tokens at `tokens` (borrowed; the model's output after a
+  /// chat_render() prompt) into a `chat.completion` response JSON object: `reasoning_content`
+  /// from analysis, `tool_calls` from messages with a recipient, `content` from the rest, and a
+  /// `finish_reason` of `stop`, `tool_calls`, or `length` when the tokens end inside a message.
+  /// Equal to joining ChatStream's chunks. Throws Error (UNKNOWN_TOKEN, PARSE, INVALID_UTF8 for
+  /// option text that is not UTF-8).
+  std::string chat_parse(const std::uint32_t* tokens, std::size_t n, const ChatOptions& options = {}) const {
+    const std::string opts = options.to_json();
+    detail::OwnedString out;
+    detail::ErrorSlot err;
+    err.check(harmony_chat_parse(handle(), tokens, n, opts.data(), opts.size(), &out.value, err.out()),
+              "harmony_chat_parse");
+    return out.to_string();
+  }
+  /// chat_parse() of a token view (a std::vector, std::array or C array converts implicitly).
+  std::string chat_parse(TokenSpan tokens, const ChatOptions& options = {}) const {
+    return chat_parse(tokens.data(), tokens.size(), options);
   }
 
   // ---- text ----
@@ -1559,6 +1640,86 @@ class StreamParser {
   }
 
   harmony_parser* parser_ = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------------
+// ChatStream
+
+/// A streaming OpenAI Chat Completions response: feed the completion tokens of a
+/// Encoding::chat_render() prompt one at a time and forward the `chat.completion.chunk` JSON
+/// objects it returns (the first carries `"role":"assistant"`), then finish() for the last chunk
+/// with the `finish_reason`. The chunks' deltas joined equal Encoding::chat_parse() of the same
+/// tokens. Every mapping decision is the library's; the chunks are its JSON text, unchanged.
+///
+/// Move-only RAII owner of a `harmony_chat_stream*`. It holds its own reference to the
+/// encoding, so it may outlive the Encoding it was created from. One thread at a time (it may
+/// move between threads). After a failed process() discard the stream. A moved-from stream
+/// throws Error(HARMONY_ERROR_INVALID_ARGUMENT) from every method.
+class ChatStream {
+ public:
+  /// A stream over `encoding` with `options` (`model`, `id`, `created` of the chunks;
+  /// `fix_constrain_recipient`). Throws Error (INVALID_UTF8 for option text that is not UTF-8,
+  /// INVALID_ARGUMENT for a moved-from encoding).
+  explicit ChatStream(const Encoding& encoding, const ChatOptions& options = {}) {
+    if (!encoding) throw Error(HARMONY_ERROR_INVALID_ARGUMENT, "harmony::Encoding: use of a moved-from object");
+    const std::string opts = options.to_json();
+    detail::ErrorSlot err;
+    err.check(harmony_chat_stream_new(encoding.get(), opts.data(), opts.size(), &stream_, err.out()),
+              "harmony_chat_stream_new");
+  }
+
+  /// Frees the stream.
+  ~ChatStream() { harmony_chat_stream_free(stream_); }
+
+  /// Not copyable: one owner frees the stream.
+  ChatStream(const ChatStream&) = delete;
+  /// Not copyable.
+  ChatStream& operator=(const ChatStream&) = delete;
+  /// Takes over `other`'s stream; `other` becomes moved-from.
+  ChatStream(ChatStream&& other) noexcept : stream_(std::exchange(other.stream_, nullptr)) {}
+  /// Frees this stream and takes over `other`'s; `other` becomes moved-from.
+  ChatStream& operator=(ChatStream&& other) noexcept {
+    if (this != &other) {
+      harmony_chat_stream_free(stream_);
+      stream_ = std::exchange(other.stream_, nullptr);
+    }
+    return *this;
+  }
+
+  /// The C handle, borrowed (still owned by this object); NULL after a move.
+  harmony_chat_stream* get() const noexcept { return stream_; }
+  /// False after a move.
+  explicit operator bool() const noexcept { return stream_ != nullptr; }
+
+  /// Feeds one completion token and returns the `chat.completion.chunk` JSON object it
+  /// produces (owned by the caller), or std::nullopt when it produces none (header tokens, a
+  /// UTF-8 character still incomplete). Throws Error (UNKNOWN_TOKEN, PARSE, and
+  /// INVALID_ARGUMENT after finish()).
+  std::optional<std::string> process(std::uint32_t token) {
+    detail::OwnedString chunk;
+    detail::ErrorSlot err;
+    err.check(harmony_chat_stream_process(handle(), token, &chunk.value, err.out()), "harmony_chat_stream_process");
+    if (!chunk.value.data) return std::nullopt;
+    return chunk.to_string();
+  }
+
+  /// Ends the stream and returns the last chunk (owned by the caller): an empty delta and the
+  /// `finish_reason` (`stop`, `tool_calls`, or `length` when the tokens ended inside a
+  /// message). Call it once: a second call throws Error(HARMONY_ERROR_INVALID_ARGUMENT).
+  std::string finish() {
+    detail::OwnedString chunk;
+    detail::ErrorSlot err;
+    err.check(harmony_chat_stream_finish(handle(), &chunk.value, err.out()), "harmony_chat_stream_finish");
+    return chunk.to_string();
+  }
+
+ private:
+  harmony_chat_stream* handle() const {
+    if (!stream_) throw Error(HARMONY_ERROR_INVALID_ARGUMENT, "harmony::ChatStream: use of a moved-from object");
+    return stream_;
+  }
+
+  harmony_chat_stream* stream_ = nullptr;
 };
 
 }  // namespace harmony

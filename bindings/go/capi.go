@@ -137,6 +137,44 @@ static hgo_string_result hgo_parser_messages_json(const harmony_parser *p) {
 	r.status = harmony_parser_messages_json(p, &r.str, &r.err);
 	return r;
 }
+
+// The Chat Completions bridge (harmony_chat_*). Options are JSON, NULL with length 0 for the
+// defaults.
+typedef struct { harmony_status status; harmony_error *err; harmony_chat_stream *stream; } hgo_chat_stream_result;
+
+static hgo_tokens_result hgo_chat_render(const harmony_encoding *enc, const char *req, size_t req_len,
+                                         const char *opts, size_t opts_len) {
+	hgo_tokens_result r = {HARMONY_OK, NULL, {NULL, 0}};
+	r.status = harmony_chat_render(enc, req, req_len, opts, opts_len, &r.tokens, &r.err);
+	return r;
+}
+
+static hgo_string_result hgo_chat_parse(const harmony_encoding *enc, const uint32_t *tokens, size_t n,
+                                        const char *opts, size_t opts_len) {
+	hgo_string_result r = {HARMONY_OK, NULL, {NULL, 0}};
+	r.status = harmony_chat_parse(enc, tokens, n, opts, opts_len, &r.str, &r.err);
+	return r;
+}
+
+static hgo_chat_stream_result hgo_chat_stream_new(const harmony_encoding *enc, const char *opts, size_t opts_len) {
+	hgo_chat_stream_result r = {HARMONY_OK, NULL, NULL};
+	r.status = harmony_chat_stream_new(enc, opts, opts_len, &r.stream, &r.err);
+	return r;
+}
+
+// Feeding a token and taking its chunk ({NULL, 0} when none) is one cgo call: the per-token
+// hot path of a streaming response.
+static hgo_string_result hgo_chat_stream_process(harmony_chat_stream *s, uint32_t token) {
+	hgo_string_result r = {HARMONY_OK, NULL, {NULL, 0}};
+	r.status = harmony_chat_stream_process(s, token, &r.str, &r.err);
+	return r;
+}
+
+static hgo_string_result hgo_chat_stream_finish(harmony_chat_stream *s) {
+	hgo_string_result r = {HARMONY_OK, NULL, {NULL, 0}};
+	r.status = harmony_chat_stream_finish(s, &r.str, &r.err);
+	return r;
+}
 */
 import "C"
 
@@ -145,10 +183,12 @@ import (
 	"unsafe"
 )
 
-// encodingPtr and parserPtr are the C handles; only this file dereferences or frees them.
+// encodingPtr, parserPtr and chatStreamPtr are the C handles; only this file dereferences or
+// frees them.
 type (
-	encodingPtr = *C.harmony_encoding
-	parserPtr   = *C.harmony_parser
+	encodingPtr   = *C.harmony_encoding
+	parserPtr     = *C.harmony_parser
+	chatStreamPtr = *C.harmony_chat_stream
 )
 
 // Render modes (harmony_render_mode).
@@ -396,6 +436,41 @@ func cParserMessageCount(p parserPtr) int { return int(C.harmony_parser_message_
 
 func cParserMessagesJSON(p parserPtr) ([]byte, error) {
 	return takeString(C.hgo_parser_messages_json(p))
+}
+
+func cChatRender(enc encodingPtr, request, opts []byte) ([]uint32, error) {
+	return takeTokens(C.hgo_chat_render(enc, bytesArg(request), C.size_t(len(request)), bytesArg(opts), C.size_t(len(opts))))
+}
+
+func cChatParse(enc encodingPtr, tokens []uint32, opts []byte) ([]byte, error) {
+	return takeString(C.hgo_chat_parse(enc, tokensArg(tokens), C.size_t(len(tokens)), bytesArg(opts), C.size_t(len(opts))))
+}
+
+func cChatStreamNew(enc encodingPtr, opts []byte) (chatStreamPtr, error) {
+	r := C.hgo_chat_stream_new(enc, bytesArg(opts), C.size_t(len(opts)))
+	if err := takeError(r.status, r.err); err != nil {
+		return nil, err
+	}
+	return r.stream, nil
+}
+
+func cChatStreamFree(s chatStreamPtr) { C.harmony_chat_stream_free(s) }
+
+// takeChunk is takeString for a chunk that may be absent: nil when the library returned
+// {NULL, 0}.
+func takeChunk(r C.hgo_string_result) ([]byte, error) {
+	if r.str.data == nil {
+		return nil, takeError(r.status, r.err)
+	}
+	return takeString(r)
+}
+
+func cChatStreamProcess(s chatStreamPtr, token uint32) ([]byte, error) {
+	return takeChunk(C.hgo_chat_stream_process(s, C.uint32_t(token)))
+}
+
+func cChatStreamFinish(s chatStreamPtr) ([]byte, error) {
+	return takeString(C.hgo_chat_stream_finish(s))
 }
 
 // The Go constants mirror harmony.h: each line fails to compile if they ever differ.

@@ -21,6 +21,16 @@
 //	err = p.ProcessEOS()
 //	msgs, err := p.Messages()
 //
+// # Chat Completions
+//
+// Servers that speak the OpenAI Chat Completions API can skip Harmony messages altogether:
+// Encoding.ChatRender turns a request body into the prompt tokens, Encoding.ChatParse turns
+// the sampled tokens into a chat.completion response, and a ChatStream turns them, token by
+// token, into chat.completion.chunk objects (nil for tokens that produce none). Responses
+// carry reasoning as reasoning_content and function calls as tool_calls; ChatOptions set the
+// start date and the response's id, model and created. The mapping is the library's
+// (harmony_chat_*), and requests and responses cross as JSON bytes.
+//
 // All Harmony logic lives in the library; this package translates types, ownership and
 // errors. Inputs are copied or borrowed for one call and results are copied into Go memory,
 // so no C memory outlives a call and the library keeps no Go memory. Every failure is an
@@ -28,9 +38,9 @@
 //
 // # Threads
 //
-// An Encoding is immutable and safe for concurrent use; a StreamParser is used by one
-// goroutine at a time. Close releases either (a finalizer does it if you forget); calls after
-// Close return ErrClosed.
+// An Encoding is immutable and safe for concurrent use; a StreamParser or ChatStream is used
+// by one goroutine at a time. Close releases any of them (a finalizer does it if you forget);
+// calls after Close return ErrClosed.
 //
 // # Linking
 //

@@ -49,7 +49,7 @@ func (e *Error) Is(target error) bool {
 }
 
 // ErrClosed is returned (as an *Error with StatusInvalidArgument) by every call on an
-// Encoding or StreamParser after Close.
+// Encoding, StreamParser or ChatStream after Close.
 var ErrClosed = &Error{Status: StatusInvalidArgument, Message: "use of a closed handle"}
 
 func invalidArgument(format string, args ...any) error {

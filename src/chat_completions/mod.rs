@@ -67,7 +67,11 @@ impl ChatOptions {
         if json.trim().is_empty() {
             return Ok(Self::default());
         }
-        serde_json::from_str(json).map_err(|e| Error::json("chat options", e))
+        let value: Value = serde_json::from_str(json).map_err(|e| Error::json("chat options", e))?;
+        if !value.is_object() {
+            return Err(Error::InvalidJson { what: "chat options", detail: "expected a JSON object".into() });
+        }
+        serde_json::from_value(value).map_err(|e| Error::json("chat options", e))
     }
 }
 

@@ -67,6 +67,11 @@ impl ChatStream {
         if self.finished {
             return Err(Error::InvalidArgument("the stream is already finished".into()));
         }
+        // Unlike the Harmony parser (which keeps 0.0.8's silent U+FFFD), the bridge reports a
+        // token the vocabulary does not have.
+        if token >= crate::tokenizer::VOCAB_SIZE {
+            return Err(Error::UnknownToken(token));
+        }
         let before = self.parser.state();
         self.parser.process(token)?;
         let after = self.parser.state();

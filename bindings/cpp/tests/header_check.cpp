@@ -30,6 +30,19 @@ namespace {
   harmony::Message m(harmony::Role::System, {sys});
   (void)harmony::Conversation::from_json(harmony::Conversation{{m}}.to_json());
   (void)(m != m);
+  harmony::ChatOptions chat_opts;
+  chat_opts.created = 1;
+  chat_opts.fix_constrain_recipient = true;
+  (void)enc.chat_render("{\"messages\":[]}", chat_opts);
+  (void)enc.chat_parse(v, chat_opts);
+  (void)enc.chat_parse(buf, 4);
+  harmony::ChatStream chat(enc, chat_opts);
+  (void)chat.process(buf[0]);
+  (void)chat.finish();
+  harmony::ChatStream moved(std::move(chat));
+  chat = std::move(moved);
+  (void)static_cast<bool>(chat);
+  (void)chat.get();
 }
 
 }  // namespace

@@ -42,4 +42,23 @@ namespace LibHarmony
             return true;
         }
     }
+
+    /// <summary>Owns a `harmony_chat_stream *`; released with harmony_chat_stream_free.</summary>
+    internal sealed class ChatStreamHandle : SafeHandle
+    {
+        public ChatStreamHandle() : base(IntPtr.Zero, true)
+        {
+        }
+
+        public override bool IsInvalid
+        {
+            get { return handle == IntPtr.Zero; }
+        }
+
+        protected override bool ReleaseHandle()
+        {
+            Native.harmony_chat_stream_free(handle);
+            return true;
+        }
+    }
 }

@@ -184,6 +184,61 @@ namespace LibHarmony
             return role.HasValue ? (int)role.Value : Native.RoleNone;
         }
 
+        // ---- OpenAI Chat Completions bridge (the mapping is the library's: harmony_chat_*) ----
+
+        /// <summary>
+        /// Renders an OpenAI Chat Completions request (its JSON body) into the prompt tokens for the
+        /// next assistant message. Null <paramref name="options"/> means the library's defaults.
+        /// </summary>
+        /// <exception cref="HarmonyException">A request the bridge cannot map, e.g. an unknown role or
+        /// `tool_call_id` (<see cref="HarmonyStatus.InvalidArgument"/>), or JSON that does not parse
+        /// (<see cref="HarmonyStatus.InvalidJson"/>).</exception>
+        public uint[] ChatRender(string requestJson, ChatOptions options = null)
+        {
+            byte[] request = Marshalling.ToUtf8(requestJson, nameof(requestJson));
+            return ChatRenderCore(request, ChatOptions.Utf8Of(options));
+        }
+
+        /// <summary><see cref="ChatRender"/> with options given as the library's UTF-8 JSON (null for the defaults).</summary>
+        internal uint[] ChatRenderCore(byte[] request, byte[] options)
+        {
+            NativeTokens tokens;
+            IntPtr err;
+            HarmonyStatus st = Native.harmony_chat_render(Handle, request, Marshalling.Len(request), options,
+                Marshalling.Len(options), out tokens, out err);
+            Marshalling.Check(st, err);
+            return Marshalling.TakeTokens(ref tokens);
+        }
+
+        /// <summary>
+        /// Parses completion tokens (sampled after a <see cref="ChatRender"/> prompt) into a
+        /// `chat.completion` response JSON object: reasoning as `reasoning_content`, function calls as
+        /// `tool_calls`, the rest as `content`, and a `finish_reason` of `stop`, `tool_calls` or `length`.
+        /// </summary>
+        /// <exception cref="HarmonyException">Tokens that are not a Harmony completion (<see cref="HarmonyStatus.Parse"/>).</exception>
+        public string ChatParse(uint[] tokens, ChatOptions options = null)
+        {
+            if (tokens == null) throw new ArgumentNullException(nameof(tokens));
+            return ChatParseCore(tokens, ChatOptions.Utf8Of(options));
+        }
+
+        /// <summary><see cref="ChatParse"/> with options given as the library's UTF-8 JSON (null for the defaults).</summary>
+        internal string ChatParseCore(uint[] tokens, byte[] options)
+        {
+            NativeString json;
+            IntPtr err;
+            HarmonyStatus st = Native.harmony_chat_parse(Handle, tokens, Marshalling.Len(tokens), options,
+                Marshalling.Len(options), out json, out err);
+            Marshalling.Check(st, err);
+            return Marshalling.TakeString(ref json);
+        }
+
+        /// <summary>Creates a streaming Chat Completions response (see <see cref="ChatStream"/>).</summary>
+        public ChatStream CreateChatStream(ChatOptions options = null)
+        {
+            return new ChatStream(this, options);
+        }
+
         // ---- tokens ----
 
         /// <summary>Encodes text. Special-token spellings stay ordinary text unless <paramref name="allowSpecial"/>.</summary>

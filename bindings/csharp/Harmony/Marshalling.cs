@@ -104,6 +104,13 @@ namespace LibHarmony
             }
         }
 
+        /// <summary>Like <see cref="TakeString"/> for a result that may be absent: null when the library returned `{NULL, 0}`.</summary>
+        internal static string TakeOptionalString(ref NativeString text)
+        {
+            if (text.Data == IntPtr.Zero) return null;
+            return TakeString(ref text);
+        }
+
         /// <summary>
         /// Throws a <see cref="HarmonyException"/> when <paramref name="status"/> is a failure. The
         /// error object <paramref name="err"/> (which the caller received through `harmony_error **`)

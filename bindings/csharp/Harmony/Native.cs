@@ -153,5 +153,31 @@ namespace LibHarmony
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern HarmonyStatus harmony_parser_current_content_type(IntPtr parser, out IntPtr data,
             out UIntPtr len);
+
+        // The Chat Completions bridge. `options` is a UTF-8 JSON object, or null with length 0 for
+        // the library's defaults.
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_chat_render(EncodingHandle encoding, byte[] request, UIntPtr requestLen,
+            byte[] options, UIntPtr optionsLen, out NativeTokens tokens, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_chat_parse(EncodingHandle encoding, uint[] tokens, UIntPtr n,
+            byte[] options, UIntPtr optionsLen, out NativeString json, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_chat_stream_new(EncodingHandle encoding, byte[] options, UIntPtr optionsLen,
+            out ChatStreamHandle stream, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_chat_stream_process(ChatStreamHandle stream, uint token,
+            out NativeString chunk, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_chat_stream_finish(ChatStreamHandle stream, out NativeString chunk,
+            out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void harmony_chat_stream_free(IntPtr stream);
     }
 }
