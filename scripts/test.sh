@@ -14,3 +14,11 @@ if [ -f CMakeLists.txt ]; then
   cmake --build build -j "$JOBS"
   ctest --test-dir build --output-on-failure -j "$JOBS"
 fi
+
+# A short bounded fuzz run of every target (render, parse, stream, c_api, encode) from the
+# committed corpus; HARMONY_FUZZ_SECONDS=0 skips it.
+FUZZ_SECONDS=${HARMONY_FUZZ_SECONDS:-20}
+if [ "$FUZZ_SECONDS" != 0 ]; then
+  echo "== fuzz (${FUZZ_SECONDS}s per target)"
+  FUZZ_BUILD_OPTIONAL=1 ./scripts/fuzz.sh "$FUZZ_SECONDS"
+fi

@@ -175,6 +175,14 @@ impl StreamParser {
                 return;
             }
         };
+        // Fast path: nothing pending and the token is whole UTF-8 (nearly every token).
+        if self.pending_bytes.is_empty() {
+            if let Ok(s) = std::str::from_utf8(bytes) {
+                text.push_str(s);
+                self.last_delta = Some(s.len());
+                return;
+            }
+        }
         self.pending_bytes.extend_from_slice(bytes);
         match std::str::from_utf8(&self.pending_bytes) {
             Ok(s) => {

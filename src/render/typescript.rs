@@ -35,23 +35,26 @@ fn type_with_null(schema: &Value, indent: &str, depth: usize) -> Result<String> 
 /// How a default value is shown in a comment. Variant and property comments quote a string
 /// default unless the schema is an enum, which then shows it bare; top-level `oneOf` variants
 /// show an enum's string default as JSON instead.
-fn default_comment(default: &Value, schema: &Value, bare_enum_string: bool) -> String {
-    match default.as_str() {
+fn default_comment(default: &Value, schema: &Value, bare_enum_string: bool) -> Result<String> {
+    Ok(match default.as_str() {
         Some(s) if !has_enum(schema) => format!("default: \"{s}\""),
         Some(s) if bare_enum_string => format!("default: {s}"),
-        _ => format!("default: {}", compact_json(default)),
-    }
+        _ => format!("default: {}", compact_json(default)?),
+    })
 }
 
 /// Compact JSON text of `v` as openai-harmony 0.0.8 printed it (serde_json 1.0.140: floats in
 /// ryu's shortest form such as `1e20`, which newer serde_json releases print as `1e+20`).
-pub(crate) fn compact_json(v: &Value) -> String {
+pub(crate) fn compact_json(v: &Value) -> Result<String> {
     let mut out = String::new();
-    write_json(v, &mut out);
-    out
+    write_json(v, &mut out, 0)?;
+    Ok(out)
 }
 
-fn write_json(v: &Value, out: &mut String) {
+fn write_json(v: &Value, out: &mut String, depth: usize) -> Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(Error::LimitExceeded(format!("tool parameter default nested deeper than {MAX_DEPTH} levels")));
+    }
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -68,7 +71,7 @@ fn write_json(v: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_json(item, out);
+                write_json(item, out, depth + 1)?;
             }
             out.push(']');
         }
@@ -80,11 +83,12 @@ fn write_json(v: &Value, out: &mut String) {
                 }
                 out.push_str(&serde_json::to_string(k).expect("strings serialise"));
                 out.push(':');
-                write_json(item, out);
+                write_json(item, out, depth + 1)?;
             }
             out.push('}');
         }
     }
+    Ok(())
 }
 
 /// Renders `schema` with `indent` as the current indentation.
@@ -107,7 +111,7 @@ pub(crate) fn to_typescript(schema: &Value, indent: &str, depth: usize) -> Resul
                 notes.push(d.to_string());
             }
             if let Some(default) = variant.get("default") {
-                notes.push(default_comment(default, variant, false));
+                notes.push(default_comment(default, variant, false)?);
             }
             if !notes.is_empty() {
                 out.push_str(" // ");
@@ -195,7 +199,7 @@ fn render_object(schema: &Value, indent: &str, depth: usize) -> Result<String> {
             if one_of.is_none() {
                 if let Some(default) = prop.get("default") {
                     out.push_str(" // ");
-                    out.push_str(&default_comment(default, prop, true));
+                    out.push_str(&default_comment(default, prop, true)?);
                 }
             }
             out.push('\n');
@@ -222,7 +226,7 @@ fn render_one_of_property(
         out.push_str(&format!("{indent}// {}\n", prop_desc.unwrap_or_default()));
     }
     if let Some(default) = prop.get("default") {
-        out.push_str(&format!("{indent}// {}\n", default_comment(default, prop, true)));
+        out.push_str(&format!("{indent}// {}\n", default_comment(default, prop, true)?));
     }
     out.push_str(&format!("{indent}{key}{optional}:\n"));
     let inner = format!("{indent}   ");
@@ -239,7 +243,7 @@ fn render_one_of_property(
             }
         }
         if let Some(default) = variant.get("default") {
-            notes.push(default_comment(default, variant, true));
+            notes.push(default_comment(default, variant, true)?);
         }
         if !notes.is_empty() {
             out.push_str(" // ");

@@ -1,122 +1,337 @@
 //! Byte-pair merging of one piece against the o200k ranks.
 //!
 //! The merge order is tiktoken's: repeatedly merge the adjacent pair whose concatenation has
-//! the lowest rank, the leftmost one on ties. Short pieces (nearly all of them) use a flat
-//! scan; long pieces use a heap with lazy invalidation, which gives the same merges in
-//! O(n log n) instead of O(n²), so one megabyte of a repeated letter takes milliseconds.
+//! the lowest rank, the leftmost one on ties. Three exact implementations, by piece length:
+//!
+//! - short pieces (nearly all of them): a flat scan over stack arrays, no allocation;
+//! - up to [`WINDOW`] bytes: a binary heap of packed `(rank, position)` keys with lazy
+//!   invalidation, O(n log n);
+//! - longer pieces: windows of [`WINDOW`] bytes, each merged with the heap, stitched together
+//!   only where the stitch is provably what merging the whole piece gives (see
+//!   [`merge_long`]). Identical consecutive windows (one repeated character, long runs of
+//!   spaces) are merged once, so such input costs about as much per byte as prose.
 
-use rustc_hash::FxHashMap;
+use super::table::Table;
+use super::vocab::token_bytes;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-pub(crate) type Ranks = FxHashMap<&'static [u8], u32>;
+pub(crate) type Ranks = Table;
 
 /// Pieces at least this long use the heap-based merge.
 const HEAP_THRESHOLD: usize = 128;
+/// The flat scan handles pieces up to this length (the pair check of [`merge_long`] merges
+/// two tokens of up to 128 bytes each).
+const SCAN_MAX: usize = 256;
+/// Pieces longer than this are merged window by window.
+const WINDOW: usize = 4096;
+/// Tokens of a window that end in its last MARGIN bytes are not taken (they are the likeliest
+/// to merge differently with what follows); must exceed the longest token (128 bytes).
+const MARGIN: usize = 512;
+
+const NO_RANK: u32 = u32::MAX;
 
 /// Appends the tokens of `piece` (not itself in the vocabulary) to `out`.
 pub(crate) fn encode_piece(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
-    if piece.len() >= HEAP_THRESHOLD {
+    if piece.len() < HEAP_THRESHOLD {
+        merge_scan(ranks, piece, out)
+    } else if piece.len() <= WINDOW {
         merge_heap(ranks, piece, out)
     } else {
-        merge_scan(ranks, piece, out)
+        merge_long(ranks, piece, out)
     }
 }
 
 #[inline]
 fn rank_of(ranks: &Ranks, bytes: &[u8]) -> u32 {
-    ranks.get(bytes).copied().unwrap_or(u32::MAX)
+    ranks.get(bytes).unwrap_or(NO_RANK)
 }
 
-fn emit(ranks: &Ranks, piece: &[u8], starts: impl Iterator<Item = usize>, out: &mut Vec<u32>) {
-    let mut starts = starts.peekable();
-    while let Some(s) = starts.next() {
-        let e = starts.peek().copied().unwrap_or(piece.len());
-        out.push(*ranks.get(&piece[s..e]).expect("every byte is a token"));
-    }
+#[inline]
+fn token_len(id: u32) -> usize {
+    token_bytes(id).map_or(0, <[u8]>::len)
 }
 
-/// Flat O(n²) merge, fastest for short pieces.
+/// Flat O(n²) merge over stack arrays, fastest for short pieces (at most [`SCAN_MAX`] bytes;
+/// longer ones are handed to [`merge_heap`]).
 pub(crate) fn merge_scan(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
-    // bounds[i] is the start of part i; bounds has a sentinel at piece.len().
-    let mut bounds: Vec<usize> = (0..=piece.len()).collect();
-    // pair_rank[i] is the rank of part i merged with part i+1.
-    let mut pair_rank: Vec<u32> = (0..piece.len().saturating_sub(1))
-        .map(|i| rank_of(ranks, &piece[i..i + 2]))
-        .collect();
+    let n = piece.len();
+    if n > SCAN_MAX {
+        return merge_heap(ranks, piece, out);
+    }
+    if n == 0 {
+        return;
+    }
+    // Part i covers starts[i]..starts[i + 1] and is token ids[i]; pair_rank[i] is the rank of
+    // part i merged with part i + 1.
+    let mut starts = [0u16; SCAN_MAX + 1];
+    let mut ids = [0u32; SCAN_MAX];
+    let mut pair_rank = [NO_RANK; SCAN_MAX];
+    for i in 0..n {
+        starts[i] = i as u16;
+        ids[i] = ranks.byte_id(piece[i]);
+    }
+    starts[n] = n as u16;
+    for i in 0..n - 1 {
+        pair_rank[i] = rank_of(ranks, &piece[i..i + 2]);
+    }
+    let mut parts = n;
     loop {
-        let mut best = (u32::MAX, 0usize);
-        for (i, &r) in pair_rank.iter().enumerate() {
+        let mut best = (NO_RANK, 0usize);
+        for (i, &r) in pair_rank[..parts - 1].iter().enumerate() {
             if r < best.0 {
                 best = (r, i);
             }
         }
-        if best.0 == u32::MAX {
+        if best.0 == NO_RANK {
             break;
         }
         let i = best.1;
-        bounds.remove(i + 1);
-        pair_rank.remove(i);
-        let parts = bounds.len() - 1;
+        ids[i] = best.0;
+        starts.copy_within(i + 2..=parts, i + 1);
+        ids.copy_within(i + 2..parts, i + 1);
+        pair_rank.copy_within(i + 1..parts - 1, i);
+        parts -= 1;
         if i + 1 < parts {
-            pair_rank[i] = rank_of(ranks, &piece[bounds[i]..bounds[i + 2]]);
+            pair_rank[i] = rank_of(ranks, &piece[starts[i] as usize..starts[i + 2] as usize]);
         }
         if i > 0 {
-            pair_rank[i - 1] = rank_of(ranks, &piece[bounds[i - 1]..bounds[i + 1]]);
+            pair_rank[i - 1] = rank_of(ranks, &piece[starts[i - 1] as usize..starts[i + 1] as usize]);
         }
     }
-    emit(ranks, piece, bounds[..bounds.len() - 1].iter().copied(), out);
+    out.extend_from_slice(&ids[..parts]);
 }
 
-/// Heap-based O(n log n) merge for long pieces; same result as [`merge_scan`].
+/// Heap-based O(n log n) merge; same result as [`merge_scan`].
 pub(crate) fn merge_heap(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
     let n = piece.len();
-    const NONE: usize = usize::MAX;
+    if n == 0 {
+        return;
+    }
+    assert!(n < u32::MAX as usize, "piece too long");
+    const NONE: u32 = u32::MAX;
+    const DEAD: u32 = u32::MAX;
     // Parts form a linked list over byte positions; a part is identified by its start.
-    let mut next: Vec<usize> = (1..=n).collect(); // next[s] = start of the following part (n = end)
-    let mut prev: Vec<usize> = (0..n).map(|s| if s == 0 { NONE } else { s - 1 }).collect();
-    let mut alive = vec![true; n];
-    // Heap of (rank, left start, end of the pair) — the pair span identifies the entry.
-    let mut heap: BinaryHeap<Reverse<(u32, usize, usize)>> = BinaryHeap::with_capacity(n);
-    for s in 0..n.saturating_sub(1) {
+    let mut next: Vec<u32> = (1..=n as u32).collect();
+    let mut prev: Vec<u32> = (0..n as u32).map(|s| s.wrapping_sub(1)).collect(); // 0 → NONE
+    let mut ids: Vec<u32> = piece.iter().map(|&b| ranks.byte_id(b)).collect();
+    // pair_rank[s]: rank of the current pair starting at part s (NO_RANK if none). A heap entry
+    // (rank, s) is current iff part s is alive and pair_rank[s] == rank: a rank names one byte
+    // string, so the same rank at the same start is the same pair.
+    let mut pair_rank = vec![NO_RANK; n];
+    let mut init = Vec::with_capacity(n);
+    for s in 0..n - 1 {
         let r = rank_of(ranks, &piece[s..s + 2]);
-        if r != u32::MAX {
-            heap.push(Reverse((r, s, s + 2)));
+        pair_rank[s] = r;
+        if r != NO_RANK {
+            init.push(Reverse(((r as u64) << 32) | s as u64));
         }
     }
-    let pair_end = |next: &Vec<usize>, s: usize| -> Option<usize> {
-        let mid = next[s];
-        (mid < n).then(|| next[mid])
-    };
-    while let Some(Reverse((_, s, end))) = heap.pop() {
-        if !alive[s] || pair_end(&next, s) != Some(end) {
+    let mut heap = BinaryHeap::from(init);
+    while let Some(Reverse(key)) = heap.pop() {
+        let (r, s) = ((key >> 32) as u32, key as u32 as usize);
+        if ids[s] == DEAD || pair_rank[s] != r {
             continue; // stale entry
         }
-        let mid = next[s];
-        alive[mid] = false;
+        let mid = next[s] as usize;
+        let end = next[mid];
+        ids[s] = r;
+        ids[mid] = DEAD;
         next[s] = end;
-        if end < n {
-            prev[end] = s;
-        }
-        if let Some(e2) = pair_end(&next, s) {
-            let r = rank_of(ranks, &piece[s..e2]);
-            if r != u32::MAX {
-                heap.push(Reverse((r, s, e2)));
+        pair_rank[s] = NO_RANK;
+        if (end as usize) < n {
+            prev[end as usize] = s as u32;
+            let e2 = next[end as usize] as usize;
+            let r2 = rank_of(ranks, &piece[s..e2]);
+            pair_rank[s] = r2;
+            if r2 != NO_RANK {
+                heap.push(Reverse(((r2 as u64) << 32) | s as u64));
             }
         }
         let p = prev[s];
         if p != NONE {
-            let r = rank_of(ranks, &piece[p..end]);
-            if r != u32::MAX {
-                heap.push(Reverse((r, p, end)));
+            let r3 = rank_of(ranks, &piece[p as usize..end as usize]);
+            pair_rank[p as usize] = r3;
+            if r3 != NO_RANK {
+                heap.push(Reverse(((r3 as u64) << 32) | p as u64));
             }
         }
     }
-    let mut starts = Vec::new();
     let mut s = 0;
     while s < n {
-        starts.push(s);
-        s = next[s];
+        out.push(ids[s]);
+        s = next[s] as usize;
     }
-    emit(ranks, piece, starts.into_iter(), out);
+}
+
+/// True if merging the bytes of `a` followed by those of `b` gives exactly `[a, b]`.
+fn valid_pair(ranks: &Ranks, a: u32, b: u32) -> bool {
+    let (Some(x), Some(y)) = (token_bytes(a), token_bytes(b)) else { return false };
+    let mut buf = [0u8; SCAN_MAX];
+    if x.len() + y.len() > SCAN_MAX {
+        return false;
+    }
+    buf[..x.len()].copy_from_slice(x);
+    buf[x.len()..x.len() + y.len()].copy_from_slice(y);
+    let mut got = Vec::with_capacity(2);
+    merge_scan(ranks, &buf[..x.len() + y.len()], &mut got);
+    got == [a, b]
+}
+
+/// Linear-time merge of a long piece, window by window; same result as [`merge_heap`].
+///
+/// Why it is exact. Call a token sequence *valid* if it is what merging its own bytes gives.
+/// (1) A contiguous run of a valid sequence is valid: merging never crosses a boundary of the
+/// final tokens, so the merges inside the run happen in the same order without the rest.
+/// (2) If `A` and `B` are valid and `[last(A), first(B)]` is valid, then `A ++ B` is valid:
+/// while nothing has merged across the seam, each side evolves exactly as on its own and the
+/// choice between the left side's best pair, the pair across the seam and the right side's
+/// best pair depends only on the tokens next to the seam, the same as when merging just
+/// `last(A)` and `first(B)`, which never merges across; so merging `A ++ B`'s bytes never
+/// merges across either. Merging is deterministic, so a valid sequence is *the* result.
+///
+/// The loop keeps the accepted tokens valid: it merges a window starting at the end of what
+/// is accepted, checks the seam pair (2), and accepts the window's tokens up to MARGIN bytes
+/// from its end (a prefix of a valid sequence, (1)). If the seam pair is not valid the last
+/// accepted token is taken back and the window redone from before it; the next accepted run
+/// must reach past the failed seam, so the loop always advances. With 4 KiB windows and a
+/// 512-byte margin a seam practically never fails on o200k (the tests force failures with
+/// tiny windows).
+pub(crate) fn merge_long(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
+    merge_windows(ranks, piece, out, WINDOW, MARGIN)
+}
+
+/// [`merge_long`] with a given window and margin (any sizes are correct; small ones are slow).
+pub(crate) fn merge_windows(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>, window_len: usize, margin: usize) {
+    let window_len = window_len.max(1);
+    let n = piece.len();
+    let base = out.len();
+    let mut pos = 0; // end of the accepted tokens, out[base..]
+    let mut failed_at = 0; // furthest seam found invalid
+    let mut window: Vec<u32> = Vec::new();
+    let mut window_bytes: &[u8] = &[]; // the bytes `window` was merged from
+    let mut checked: Option<(u32, u32)> = None; // last seam pair found valid
+    loop {
+        let end = n.min(pos.max(failed_at) + window_len);
+        let bytes = &piece[pos..end];
+        if bytes != window_bytes {
+            window.clear();
+            merge_heap(ranks, bytes, &mut window);
+            window_bytes = bytes;
+        }
+        if out.len() > base {
+            let last = out[out.len() - 1];
+            let seam = (last, window[0]);
+            if checked != Some(seam) {
+                if !valid_pair(ranks, last, window[0]) {
+                    #[cfg(test)]
+                    tests::SEAM_FAILURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    failed_at = failed_at.max(pos);
+                    out.pop();
+                    pos -= token_len(last);
+                    continue;
+                }
+                checked = Some(seam);
+            }
+        }
+        if end == n {
+            out.extend_from_slice(&window);
+            return;
+        }
+        // Take the window's tokens up to `margin` bytes from its end, but at least one and at
+        // least past `failed_at` (any prefix is valid, (1)): every failed seam is further right
+        // than the one before, and between two failures each round takes a token, so the
+        // loop ends whatever the window and margin.
+        let limit = end.saturating_sub(margin);
+        let mut took = false;
+        for &t in &window {
+            let e = pos + token_len(t);
+            if e > limit && took && pos > failed_at {
+                break;
+            }
+            took = true;
+            out.push(t);
+            pos = e;
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) static SEAM_FAILURES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    pub(crate) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed | 1;
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
+    fn long_inputs() -> Vec<Vec<u8>> {
+        let mut next = xorshift(77);
+        let mut v: Vec<Vec<u8>> = vec![
+            b"a".repeat(5000),
+            b" ".repeat(5000),
+            b"ab".repeat(2600),
+            b"abc".repeat(1700),
+            b"=-".repeat(2500),
+            b"\n".repeat(3000),
+            "日本語".repeat(600).into_bytes(),
+            "🎉".repeat(1300).into_bytes(),
+        ];
+        for alpha in [&b"ab"[..], b"abc", b"aeiou", b"etaoinshrdlu", b" a", b"0123456789", b"!?.,"] {
+            v.push((0..5000).map(|_| alpha[(next() % alpha.len() as u64) as usize]).collect());
+        }
+        // Runs of varying length, which make many window seams fall mid-token.
+        let mut s = Vec::new();
+        while s.len() < 6000 {
+            let c = b"axy "[(next() % 4) as usize];
+            let len = 1 + (next() % 200) as usize;
+            s.extend(std::iter::repeat(c).take(len));
+        }
+        v.push(s);
+        v.push((0..5000).map(|_| (next() % 256) as u8).collect());
+        v
+    }
+
+    #[test]
+    fn windowed_merge_equals_whole_merge() {
+        let ranks = super::super::ranks();
+        for input in long_inputs() {
+            let mut whole = Vec::new();
+            merge_heap(ranks, &input, &mut whole);
+            for (window, margin) in [(1, 0), (7, 2), (16, 4), (40, 10), (300, 140), (WINDOW, MARGIN)] {
+                let mut got = vec![7]; // tokens already in the output stay untouched
+                merge_windows(ranks, &input, &mut got, window, margin);
+                assert_eq!(got[0], 7);
+                assert_eq!(&got[1..], &whole[..], "window {window}, input {:?}", String::from_utf8_lossy(&input[..40]));
+            }
+        }
+        // The take-back path ran (seams that merging the whole piece crosses).
+        assert!(SEAM_FAILURES.load(std::sync::atomic::Ordering::Relaxed) > 0);
+    }
+
+    #[test]
+    fn scan_equals_heap_on_random_short_pieces() {
+        let ranks = super::super::ranks();
+        let mut next = xorshift(5);
+        for _ in 0..3000 {
+            let n = 1 + (next() % 200) as usize;
+            let alpha: &[u8] = match next() % 3 {
+                0 => b"ab ",
+                1 => b"etaoinshrdlu",
+                _ => b"\xe6\x97\xa5 a=",
+            };
+            let s: Vec<u8> = (0..n).map(|_| alpha[(next() % alpha.len() as u64) as usize]).collect();
+            let (mut a, mut b) = (vec![], vec![]);
+            merge_scan(ranks, &s, &mut a);
+            merge_heap(ranks, &s, &mut b);
+            assert_eq!(a, b);
+        }
+    }
 }

@@ -7,6 +7,7 @@
 mod bpe;
 mod pretokenize;
 mod special;
+mod table;
 mod vocab;
 
 pub use special::{
@@ -18,13 +19,9 @@ use crate::error::Error;
 use bpe::Ranks;
 use std::sync::OnceLock;
 
-fn ranks() -> &'static Ranks {
+pub(crate) fn ranks() -> &'static Ranks {
     static RANKS: OnceLock<Ranks> = OnceLock::new();
-    RANKS.get_or_init(|| {
-        let mut map = Ranks::with_capacity_and_hasher(FIRST_SPECIAL as usize, Default::default());
-        map.extend(vocab::ordinary_tokens());
-        map
-    })
+    RANKS.get_or_init(Ranks::build)
 }
 
 /// Builds the encoder tables now rather than on the first encode (e.g. before serving).
@@ -61,7 +58,7 @@ pub fn encode_ordinary_into(text: &str, out: &mut Vec<u32>) {
     for piece in pretokenize::pieces(text) {
         let bytes = piece.as_bytes();
         match ranks.get(bytes) {
-            Some(&id) => out.push(id),
+            Some(id) => out.push(id),
             None => bpe::encode_piece(ranks, bytes, out),
         }
     }

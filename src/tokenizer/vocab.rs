@@ -35,11 +35,6 @@ pub fn is_special(id: u32) -> bool {
     (FIRST_SPECIAL..VOCAB_SIZE).contains(&id)
 }
 
-/// Iterates over every ordinary (non-special) token as `(bytes, id)`.
-pub fn ordinary_tokens() -> impl Iterator<Item = (&'static [u8], u32)> {
-    (0..FIRST_SPECIAL).map(|id| (token_bytes(id).expect("id in range"), id))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
