@@ -79,6 +79,9 @@ pub struct StreamParser {
     last_delta: Option<usize>,
     /// Bytes of a UTF-8 character not yet complete.
     pending_bytes: Vec<u8>,
+    /// Start of the pending bytes within `pending_bytes` (consumed bytes are dropped in bulk,
+    /// so tokens that each leave invalid bytes behind cost O(1), not O(backlog)).
+    pending_start: usize,
     /// Tokens held after an unknown id poisoned the current message (as 0.0.8 does).
     undecodable: Vec<u32>,
     tokens: Vec<u32>,
@@ -95,6 +98,7 @@ impl StreamParser {
             messages: Vec::new(),
             last_delta: None,
             pending_bytes: Vec::new(),
+            pending_start: 0,
             undecodable: Vec::new(),
             tokens: Vec::new(),
         }
@@ -176,7 +180,9 @@ impl StreamParser {
             }
         };
         // Fast path: nothing pending and the token is whole UTF-8 (nearly every token).
-        if self.pending_bytes.is_empty() {
+        if self.pending_start == self.pending_bytes.len() {
+            self.pending_bytes.clear();
+            self.pending_start = 0;
             if let Ok(s) = std::str::from_utf8(bytes) {
                 text.push_str(s);
                 self.last_delta = Some(s.len());
@@ -184,28 +190,35 @@ impl StreamParser {
             }
         }
         self.pending_bytes.extend_from_slice(bytes);
-        match std::str::from_utf8(&self.pending_bytes) {
+        match std::str::from_utf8(&self.pending_bytes[self.pending_start..]) {
             Ok(s) => {
                 text.push_str(s);
                 self.last_delta = Some(s.len());
                 self.pending_bytes.clear();
+                self.pending_start = 0;
             }
             Err(e) => {
                 let before = text.len();
                 let valid = e.valid_up_to();
                 if valid > 0 {
-                    text.push_str(std::str::from_utf8(&self.pending_bytes[..valid]).expect("valid prefix"));
-                    self.pending_bytes.drain(..valid);
+                    let start = self.pending_start;
+                    text.push_str(std::str::from_utf8(&self.pending_bytes[start..start + valid]).expect("valid prefix"));
+                    self.pending_start += valid;
                 }
                 match e.error_len() {
                     Some(bad) => {
                         text.push('\u{FFFD}');
-                        self.pending_bytes.drain(..bad);
+                        self.pending_start += bad;
                     }
                     None => self.last_delta = None,
                 }
                 if text.len() > before {
                     self.last_delta = Some(text.len() - before);
+                }
+                // Drop consumed bytes once they are at least half the buffer: amortised O(1).
+                if self.pending_start * 2 >= self.pending_bytes.len() {
+                    self.pending_bytes.drain(..self.pending_start);
+                    self.pending_start = 0;
                 }
             }
         }
@@ -218,11 +231,12 @@ impl StreamParser {
         if !self.undecodable.is_empty() {
             text.push('\u{FFFD}');
         }
-        text.push_str(&String::from_utf8_lossy(&self.pending_bytes));
+        text.push_str(&String::from_utf8_lossy(&self.pending_bytes[self.pending_start..]));
         self.messages.push(message(header, text));
         self.last_delta = None;
         self.undecodable.clear();
         self.pending_bytes.clear();
+        self.pending_start = 0;
     }
 
     /// Where the parser is.
