@@ -126,7 +126,7 @@ fn bench_render(c: &mut Criterion, rows: &mut Vec<Row>) {
         let b = enc.render_conversation_for_completion(&theirs, RefRole::Assistant, None).unwrap();
         assert_eq!(a, b, "render differs from the reference");
         let n = a.len();
-        let label = format!("{turns} turns, {} tokens", human_tokens(n));
+        let label = format!("{turns} turn{}, {} tokens", if turns == 1 { "" } else { "s" }, human_tokens(n));
         g.throughput(Throughput::Elements(n as u64));
         let (ko, kr) = (format!("render/ours/{turns}"), format!("render/ref/{turns}"));
         g.bench_function(BenchmarkId::new("ours", &label), |bch| {

@@ -28,7 +28,7 @@ pub fn record(key: &str, iters: u64, ns_per_iter: f64) {
 /// Lower quartile of the samples' ns per iteration, each sample weighted by its iteration
 /// count (so criterion's short warm-up samples count little). The lower quartile rather than
 /// the median: on a shared machine, load from other processes only ever adds time.
-pub fn median_ns(key: &str) -> Option<f64> {
+pub fn typical_ns(key: &str) -> Option<f64> {
     let map = SAMPLES.lock().unwrap();
     let mut s = map.get(key)?.clone();
     if s.is_empty() {
@@ -114,7 +114,7 @@ pub fn report(rows: &[Row]) {
     println!("\n{:=<100}", "");
     println!("{:<22} {:<34} {:>16} {:>16} {:>10}", "operation", "input", "ours", "other", "ratio");
     for r in rows {
-        let (Some(ours), Some(other)) = (median_ns(&r.ours_key), median_ns(&r.other_key)) else {
+        let (Some(ours), Some(other)) = (typical_ns(&r.ours_key), typical_ns(&r.other_key)) else {
             continue;
         };
         let ours_u = ours / r.ours_units;
