@@ -13,23 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                              \
-    }                                                                          \
-  } while (0)
-#define CHECK_STATUS(expr, want)                                                          \
-  do {                                                                                    \
-    harmony_status got_ = (expr);                                                         \
-    if (got_ != (want)) {                                                                 \
-      fprintf(stderr, "%s:%d: %s returned %s, expected %s\n", __FILE__, __LINE__, #expr, \
-              harmony_status_name(got_), harmony_status_name(want));                      \
-      failures++;                                                                         \
-    }                                                                                     \
-  } while (0)
+#include "check.h"
 /* Any status but a caught panic. */
 #define CHECK_NO_PANIC(expr) CHECK((expr) != HARMONY_ERROR_PANIC)
 
