@@ -15,6 +15,16 @@ if [ -f CMakeLists.txt ]; then
   ctest --test-dir build --output-on-failure -j "$JOBS"
 fi
 
+# The Python suites: tests/python (the bridges checked with the official `openai` SDK's types)
+# and bindings/python/tests (the package). pytest exits non-zero when it collects no tests.
+if [ "${HARMONY_SKIP_PYTHON:-0}" != 1 ]; then
+  echo "== python"
+  VENV=$(./scripts/python-env.sh)
+  for suite in tests/python; do
+    if [ -d "$suite" ]; then "$VENV/bin/python" -m pytest -q "$suite"; fi
+  done
+fi
+
 # A short bounded fuzz run of every target (render, parse, stream, c_api, encode) from the
 # committed corpus; HARMONY_FUZZ_SECONDS=0 skips it.
 FUZZ_SECONDS=${HARMONY_FUZZ_SECONDS:-20}
