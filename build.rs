@@ -23,9 +23,11 @@ const FIRST_SPECIAL: u32 = 199_998;
 const LAST_TOKEN: u32 = 201_088;
 
 fn main() {
-    // A stable SONAME so that programs linked against libharmony.so record just that name.
+    // A versioned SONAME (the ABI's major version): programs linked against libharmony.so record
+    // libharmony.so.0. CMake installs the file as libharmony.so.0.1.0 with the usual symlinks.
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
-        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libharmony.so");
+        let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libharmony.so.{major}");
     }
     let src = "assets/o200k_base.tiktoken";
     println!("cargo:rerun-if-changed={src}");

@@ -48,8 +48,9 @@ fn render_modes_and_roles() {
     assert!(stdout(&training).trim_end().ends_with(",200002]"), "{}", stdout(&training));
     let completion = harmony(&["render", "--next-role", "user"], conv);
     assert!(stdout(&completion).trim_end().ends_with(",200006,1428]"));
+    // A role that does not exist is bad usage (exit 2 with usage), not a failed render.
     let bad_role = harmony(&["render", "--next-role", "robot"], conv);
-    assert_eq!(bad_role.status.code(), Some(1));
+    assert_eq!(bad_role.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_role.stderr).contains("robot"));
 }
 
@@ -121,4 +122,181 @@ fn jsonl_answers_every_line_in_order() {
     assert_eq!(stdout(&ok).lines().count(), 2);
     let enc = harmony(&["encode", "--jsonl"], b"\"a\\nb\"\n\"<|end|>\"\n");
     assert_eq!(stdout(&enc).lines().count(), 2);
+}
+
+// ---- CLI hygiene (issue 15) ----
+
+const REPLY: &str = "<|channel|>final<|message|>4<|return|>";
+
+fn tokens_of(text: &str) -> Vec<u8> {
+    let o = harmony(&["encode", "--allow-special"], text.as_bytes());
+    assert_eq!(o.status.code(), Some(0));
+    o.stdout
+}
+
+#[test]
+fn parse_defaults_to_the_assistant_role_like_the_wrappers() {
+    let tokens = tokens_of(REPLY);
+    let default = harmony(&["parse"], &tokens);
+    assert_eq!(default.status.code(), Some(0), "{}", String::from_utf8_lossy(&default.stderr));
+    assert_eq!(stdout(&default), stdout(&harmony(&["parse", "--role", "assistant"], &tokens)));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&default)).unwrap();
+    assert_eq!(v["messages"][0]["role"], "assistant");
+    assert_eq!(v["messages"][0]["content"], "4");
+    // `--role none`: the tokens start at <|start|> (what --role absent meant before).
+    let whole = tokens_of(&format!("<|start|>assistant{REPLY}"));
+    let none = harmony(&["parse", "--role", "none"], &whole);
+    assert_eq!(none.status.code(), Some(0), "{}", String::from_utf8_lossy(&none.stderr));
+    assert_eq!(stdout(&none), stdout(&default));
+    assert_eq!(harmony(&["parse", "--role", "none"], &tokens).status.code(), Some(1));
+}
+
+#[test]
+fn bad_role_values_are_usage_errors() {
+    for args in [
+        &["parse", "--role", "robot"][..],
+        &["parse", "--role", "Assistant"],
+        &["render", "--next-role", "none"],
+        &["render", "--next-role", ""],
+        &["render", "--mode", "chat"],
+    ] {
+        let o = harmony(args, b"[]");
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("Usage: harmony ") && err.contains("possible values"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn chat_render_validates_the_date() {
+    let req = br#"{"messages":[{"role":"user","content":"hi"}]}"#;
+    let ok = harmony(&["chat", "render", "--date", "2024-02-29"], req);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    let text = stdout(&harmony(&["decode"], &ok.stdout));
+    assert!(text.contains("Current date: 2024-02-29"), "{text}");
+    for bad in ["2025-02-29", "2025-13-01", "2025-00-10", "2025-04-31", "2025-6-1", "June 1", "2025-06-01x", "２０２５-06-01", ""] {
+        let o = harmony(&["chat", "render", "--date", bad], req);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("Usage: harmony chat render"), "{bad:?}: {err}");
+    }
+}
+
+/// The options and arguments listed by `--help`: every one has a description.
+#[test]
+fn every_option_and_argument_has_help() {
+    let commands: &[&[&str]] = &[
+        &[],
+        &["render"],
+        &["parse"],
+        &["encode"],
+        &["decode"],
+        &["chat"],
+        &["chat", "render"],
+        &["chat", "parse"],
+    ];
+    let entry =
+        regex::Regex::new(r"^ +(?:-\w, )?(?:--[\w-]+(?: <[^>]+>)?|\[\w+\]|<\w+>|\w[\w-]*)(\s{2,}\S.*)?$").unwrap();
+    let mut seen = 0;
+    for cmd in commands {
+        let mut args = cmd.to_vec();
+        args.push("-h");
+        let o = harmony(&args, b"");
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        // The short help (-h): one line per entry, `  ENTRY  description`.
+        let help = stdout(&o);
+        let mut section = "";
+        for line in help.lines() {
+            if !line.starts_with(' ') {
+                section = if line.ends_with(':') { line } else { "" };
+                continue;
+            }
+            if !matches!(section, "Options:" | "Arguments:" | "Commands:") {
+                continue;
+            }
+            let caps = entry.captures(line).unwrap_or_else(|| panic!("{args:?}: unexpected help line {line:?}"));
+            assert!(caps.get(1).is_some(), "{args:?}: `{}` has no help text", line.trim());
+            seen += 1;
+        }
+    }
+    assert!(seen >= 45, "only {seen} entries checked");
+    let decode = stdout(&harmony(&["decode", "--help"], b""));
+    assert!(decode.contains("newline"), "decode documents its trailing newline: {decode}");
+}
+
+#[test]
+fn dash_means_standard_input() {
+    let from_stdin = harmony(&["render"], EXAMPLE.as_bytes());
+    let dash = harmony(&["render", "-"], EXAMPLE.as_bytes());
+    assert_eq!(dash.status.code(), Some(0), "{}", String::from_utf8_lossy(&dash.stderr));
+    assert_eq!(stdout(&dash), stdout(&from_stdin));
+    let tokens = tokens_of(REPLY);
+    assert_eq!(stdout(&harmony(&["decode", "-"], &tokens)), format!("{REPLY}\n"));
+}
+
+#[test]
+fn a_utf8_byte_order_mark_is_accepted() {
+    let plain = harmony(&["render"], EXAMPLE.as_bytes());
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(EXAMPLE.as_bytes());
+    let bom = harmony(&["render"], &with_bom);
+    assert_eq!(bom.status.code(), Some(0), "{}", String::from_utf8_lossy(&bom.stderr));
+    assert_eq!(stdout(&bom), stdout(&plain));
+    // From a file too, and before the first line of --jsonl input.
+    let path = std::env::temp_dir().join(format!("harmony-cli-bom-{}.json", std::process::id()));
+    std::fs::write(&path, &with_bom).unwrap();
+    let file = harmony(&["render", path.to_str().unwrap()], b"");
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(stdout(&file), stdout(&plain));
+    let jsonl = harmony(&["encode", "--jsonl"], b"\xEF\xBB\xBF\"hi\"\n\"hi\"\n");
+    assert_eq!(jsonl.status.code(), Some(0), "{}", stdout(&jsonl));
+    let lines: Vec<&str> = std::str::from_utf8(&jsonl.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0], lines[1]);
+    // Only a leading mark: one in the middle of the text is text.
+    let mid = harmony(&["encode"], "a\u{feff}".as_bytes());
+    let decoded = harmony(&["decode"], &mid.stdout);
+    assert_eq!(stdout(&decoded), "a\u{feff}\n");
+}
+
+#[test]
+fn a_closed_output_pipe_ends_quietly() {
+    for args in [&["encode"][..], &["encode", "--jsonl"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_harmony"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before anything is written
+        let line = if args.len() > 1 { "\"hello world\"\n" } else { "hello world " };
+        let input = line.repeat(20_000);
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(input.as_bytes());
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[test]
+fn render_message_mode_matches_reference() {
+    let msgs = [
+        r#"{"role":"user","content":"What is 2+2?"}"#,
+        r#"{"role":"assistant","channel":"commentary","recipient":"functions.get_weather","content_type":"<|constrain|>json","content":"{\"city\":\"Tokyo\"}"}"#,
+        r#"{"role":"tool","name":"functions.get_weather","channel":"commentary","content":"{\"temp\":21}"}"#,
+    ];
+    for m in msgs {
+        let o = harmony(&["render", "--mode", "message"], m.as_bytes());
+        assert_eq!(o.status.code(), Some(0), "{m}: {}", String::from_utf8_lossy(&o.stderr));
+        let ours: Vec<u32> = serde_json::from_str(&stdout(&o)).unwrap();
+        let msg: openai_harmony::chat::Message = serde_json::from_str(m).unwrap();
+        assert_eq!(ours, common::reference().render(&msg, None).unwrap(), "{m}");
+    }
+    // A conversation is not a message.
+    assert_eq!(harmony(&["render", "--mode", "message"], EXAMPLE.as_bytes()).status.code(), Some(1));
 }

@@ -45,6 +45,10 @@
 #ifndef HARMONY_HPP
 #define HARMONY_HPP
 
+#if (defined(_MSVC_LANG) ? _MSVC_LANG : __cplusplus) < 201703L
+#error "harmony.hpp requires C++17 or later (compile with -std=c++17, or link the CMake target harmony::cpp, which requests it)"
+#endif
+
 #include "harmony.h"
 
 #include <array>

@@ -6,8 +6,9 @@ package harmony
 // library-allocated result is copied into Go memory and released before the function returns.
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
 #include <stdlib.h>
+// The module's own copy of include/harmony.h (kept equal by tests/header.rs), found next to
+// this file even in a read-only module cache; the link flags come from link_*.go.
 #include "harmony.h"
 
 typedef struct { harmony_status status; harmony_error *err; const harmony_encoding *enc; } hgo_encoding_result;

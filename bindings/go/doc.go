@@ -44,24 +44,23 @@
 //
 // # Linking
 //
-// The package links libharmony with cgo. Inside the libharmony repository the header is
-// found automatically; give the library's directory (after `cmake --build build`, that is
-// build/cargo/release):
+// The package carries its own copy of harmony.h and links libharmony with cgo through
+// pkg-config, so it builds from the module cache (go get) against an installed libharmony
+// (cmake --install build --prefix $PREFIX):
 //
-//	CGO_LDFLAGS="-L$LIBDIR -Wl,-rpath,$LIBDIR" go build
+//	PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig go build
 //
-// With an installed libharmony (cmake --install), use its pkg-config file, either through
-// the harmony_pkgconfig build tag or by hand (outside this repository the header comes from
-// there too):
+// Unless $PREFIX/lib is a system library directory, the program then needs LD_LIBRARY_PATH
+// (or an rpath: CGO_LDFLAGS="-Wl,-rpath,$PREFIX/lib") to find libharmony.so.0 at run time.
+// With the harmony_static tag it links libharmony.a instead (harmony-static.pc, no run-time
+// dependency):
 //
-//	PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig go build -tags harmony_pkgconfig
-//	CGO_CFLAGS="$(pkg-config --cflags harmony)" CGO_LDFLAGS="$(pkg-config --libs harmony)" go build
+//	PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig go build -tags harmony_static
 //
-// Unless $PREFIX/lib is a system library directory, the program then needs
-// LD_LIBRARY_PATH or an rpath (CGO_LDFLAGS="-Wl,-rpath,$PREFIX/lib") to find libharmony.so.
+// In the libharmony repository, after `cmake --build build`, PKG_CONFIG_PATH=$PWD/build/pkgconfig
+// finds the build tree's harmony-uninstalled.pc (with an rpath). The harmony_manual tag skips
+// pkg-config and links -lharmony with whatever CGO_LDFLAGS give.
 //
-// To link the static library instead (no run-time dependency), build with the
-// harmony_static tag, which links -l:libharmony.a -lm -ldl -lpthread:
-//
-//	CGO_LDFLAGS="-L$LIBDIR" go build -tags harmony_static
+// The module lives in the bindings/go directory of the repository; its versions are tags of
+// the form bindings/go/vX.Y.Z (go get github.com/libharmony/libharmony/bindings/go@v0.1.0).
 package harmony

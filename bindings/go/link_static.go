@@ -2,8 +2,9 @@
 
 package harmony
 
-// With -tags harmony_static, links libharmony.a and the system libraries it needs; give its
-// directory with CGO_LDFLAGS=-L<dir>.
+// With -tags harmony_static, links libharmony.a and the system libraries it needs, from the
+// pkg-config file harmony-static.pc (`pkg-config --static --libs harmony-static`): the program
+// then needs no libharmony at run time.
 
-// #cgo LDFLAGS: -l:libharmony.a -lm -ldl -lpthread
+// #cgo pkg-config: --static harmony-static
 import "C"

@@ -2,7 +2,7 @@
 // token by token, printing each content delta as it arrives.
 //
 //   usage: mono Example.exe [conversation.json]   (default: examples/conversation.json)
-//   (libharmony.so must be on LD_LIBRARY_PATH or next to Harmony.dll)
+//   (libharmony.so must be on LD_LIBRARY_PATH or next to LibHarmony.dll)
 using System;
 using System.IO;
 using System.Text;

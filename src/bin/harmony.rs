@@ -1,5 +1,8 @@
 //! `harmony` — render conversations to gpt-oss tokens and parse completions back, from the
 //! command line. See README.md ("The CLI contract") for the exact input and output formats.
+//!
+//! Input is FILE, or standard input when FILE is absent or `-`; a leading UTF-8 byte order mark
+//! is skipped. A closed output pipe (`harmony ... | head -c1`) ends the run quietly with status 0.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use harmony::chat_completions::{self, ChatOptions};
@@ -10,7 +13,12 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "harmony", version, about = "OpenAI Harmony (gpt-oss) renderer and parser")]
+#[command(
+    name = "harmony",
+    version,
+    about = "OpenAI Harmony (gpt-oss) renderer and parser",
+    after_help = "Every command reads FILE, or standard input when FILE is absent or `-`."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -24,6 +32,85 @@ enum Mode {
     Conversation,
     /// The conversation for training (a trailing final answer ends in `<|return|>`).
     Training,
+    /// One message (the input is a message JSON object, not a conversation).
+    Message,
+}
+
+/// A message author role, as the CLI spells it.
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    User,
+    Assistant,
+    System,
+    Developer,
+    Tool,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::User => Role::User,
+            RoleArg::Assistant => Role::Assistant,
+            RoleArg::System => Role::System,
+            RoleArg::Developer => Role::Developer,
+            RoleArg::Tool => Role::Tool,
+        }
+    }
+}
+
+/// The role `parse` assumes for the first message; `none` when the tokens start at `<|start|>`.
+#[derive(Clone, Copy, ValueEnum)]
+enum ParseRoleArg {
+    User,
+    Assistant,
+    System,
+    Developer,
+    Tool,
+    /// The tokens start with `<|start|>` (a whole message, header included).
+    None,
+}
+
+impl ParseRoleArg {
+    fn role(self) -> Option<Role> {
+        match self {
+            ParseRoleArg::User => Some(Role::User),
+            ParseRoleArg::Assistant => Some(Role::Assistant),
+            ParseRoleArg::System => Some(Role::System),
+            ParseRoleArg::Developer => Some(Role::Developer),
+            ParseRoleArg::Tool => Some(Role::Tool),
+            ParseRoleArg::None => None,
+        }
+    }
+}
+
+/// Help text of every FILE argument.
+const FILE_HELP: &str = "Input file; standard input when absent or `-`";
+/// Help text of every --jsonl flag.
+const JSONL_HELP: &str = "One input document per line, one answer per line (a failing line is answered with {\"error\":...})";
+
+/// Parses `--date`: a calendar date written YYYY-MM-DD.
+fn date_arg(s: &str) -> Result<String, String> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shape {
+        return Err(format!("`{s}` is not a date written YYYY-MM-DD"));
+    }
+    let (y, m, d): (u32, u32, u32) = (s[0..4].parse().unwrap(), s[5..7].parse().unwrap(), s[8..10].parse().unwrap());
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(format!("`{s}`: month {m} is not 01..12")),
+    };
+    if d == 0 || d > days {
+        return Err(format!("`{s}`: day {d} is not in 01..{days}"));
+    }
+    Ok(s.to_string())
 }
 
 #[derive(Subcommand)]
@@ -31,15 +118,17 @@ enum ChatCommand {
     /// Render an OpenAI Chat Completions request into a JSON array of prompt tokens.
     Render {
         /// `Current date:` of the system message (YYYY-MM-DD).
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = date_arg)]
         date: Option<String>,
-        #[arg(long)]
+        #[arg(long, help = JSONL_HELP)]
         jsonl: bool,
+        #[arg(help = FILE_HELP)]
         file: Option<std::path::PathBuf>,
     },
     /// Parse a JSON array of completion tokens into a chat.completion response
     /// (with --stream: a JSON array of chat.completion.chunk objects).
     Parse {
+        /// Answer with the chat.completion.chunk objects a streaming server would send.
         #[arg(long)]
         stream: bool,
         /// `model` of the response.
@@ -51,8 +140,9 @@ enum ChatCommand {
         /// `created` of the response (seconds since the epoch).
         #[arg(long, default_value_t = 0)]
         created: u64,
-        #[arg(long)]
+        #[arg(long, help = JSONL_HELP)]
         jsonl: bool,
+        #[arg(help = FILE_HELP)]
         file: Option<std::path::PathBuf>,
     },
 }
@@ -62,27 +152,31 @@ enum Command {
     /// OpenAI Chat Completions bridge (request → tokens, tokens → response).
     #[command(subcommand)]
     Chat(ChatCommand),
-    /// Render a conversation JSON into a JSON array of tokens.
+    /// Render a conversation JSON (with --mode message: one message JSON) into a JSON array of tokens.
     Render {
+        /// What to render.
         #[arg(long, value_enum, default_value = "completion")]
         mode: Mode,
         /// Role of the message to be sampled (completion mode).
-        #[arg(long, default_value = "assistant", value_name = "ROLE")]
-        next_role: String,
+        #[arg(long, value_enum, default_value = "assistant", value_name = "ROLE")]
+        next_role: RoleArg,
         /// Keep analysis messages that gpt-oss would otherwise drop between turns.
         #[arg(long)]
         keep_analysis: bool,
-        /// One input document per line, one answer per line.
+        /// Message mode: a system message routes `functions` calls to the commentary channel.
         #[arg(long)]
+        has_function_tools: bool,
+        #[arg(long, help = JSONL_HELP)]
         jsonl: bool,
-        /// Input file (default: standard input).
+        #[arg(help = FILE_HELP)]
         file: Option<std::path::PathBuf>,
     },
     /// Parse a JSON array of completion tokens into {"messages":[...]}.
     Parse {
-        /// Role of the first message when the tokens start inside its header.
-        #[arg(long, value_name = "ROLE")]
-        role: Option<String>,
+        /// Role of the first message, whose header the tokens start inside (after
+        /// `<|start|>ROLE`, as sampled); `none` when they start at `<|start|>`.
+        #[arg(long, value_enum, default_value = "assistant", value_name = "ROLE")]
+        role: ParseRoleArg,
         /// Recover from a stop token inside the first header instead of failing.
         #[arg(long)]
         lenient: bool,
@@ -93,8 +187,9 @@ enum Command {
         /// (openai/harmony PR #144; differs from openai-harmony 0.0.8).
         #[arg(long)]
         fix_constrain_recipient: bool,
-        #[arg(long)]
+        #[arg(long, help = JSONL_HELP)]
         jsonl: bool,
+        #[arg(help = FILE_HELP)]
         file: Option<std::path::PathBuf>,
     },
     /// Encode text (special-token spellings stay text) into a JSON array of tokens.
@@ -103,17 +198,20 @@ enum Command {
         /// Encode special-token spellings such as `<|start|>` as special tokens.
         #[arg(long)]
         allow_special: bool,
-        #[arg(long)]
+        #[arg(long, help = JSONL_HELP)]
         jsonl: bool,
+        #[arg(help = FILE_HELP)]
         file: Option<std::path::PathBuf>,
     },
-    /// Decode a JSON array of tokens to text. With --jsonl the answer is a JSON string.
+    /// Decode a JSON array of tokens to text, printed followed by one newline (added by the
+    /// CLI, not part of the text). With --jsonl the answer is a JSON string per line.
     Decode {
         /// Replace invalid UTF-8 with U+FFFD instead of failing.
         #[arg(long)]
         lossy: bool,
-        #[arg(long)]
+        #[arg(long, help = JSONL_HELP)]
         jsonl: bool,
+        #[arg(help = FILE_HELP)]
         file: Option<std::path::PathBuf>,
     },
 }
@@ -130,10 +228,6 @@ fn utf8(input: &[u8]) -> Result<&str, String> {
 
 fn read_tokens(input: &[u8]) -> Result<Vec<u32>, String> {
     serde_json::from_slice(input).map_err(|e| format!("expected a JSON array of token ids (0..4294967295): {e}"))
-}
-
-fn role_arg(name: &str) -> Result<Role, String> {
-    Role::parse(name).map_err(|e| e.to_string())
 }
 
 impl Command {
@@ -177,20 +271,26 @@ impl Command {
                 };
                 Ok(answer.to_string())
             }
+            Command::Render { mode: Mode::Message, has_function_tools, .. } => {
+                let msg = harmony::Message::from_json(utf8(input)?).map_err(|e| e.to_string())?;
+                let tokens = harmony::render::render_message(&msg, *has_function_tools).map_err(|e| e.to_string())?;
+                Ok(tokens_json(&tokens))
+            }
             Command::Render { mode, next_role, keep_analysis, .. } => {
                 let conv = Conversation::from_json(utf8(input)?).map_err(|e| e.to_string())?;
                 let opts = RenderOptions { auto_drop_analysis: !keep_analysis };
                 let tokens = match mode {
-                    Mode::Completion => harmony::render::render_for_completion(&conv, role_arg(next_role)?, &opts),
+                    Mode::Completion => harmony::render::render_for_completion(&conv, (*next_role).into(), &opts),
                     Mode::Conversation => harmony::render::render_conversation(&conv, &opts),
                     Mode::Training => harmony::render::render_for_training(&conv, &opts),
+                    Mode::Message => unreachable!("handled above"),
                 }
                 .map_err(|e| e.to_string())?;
                 Ok(tokens_json(&tokens))
             }
             Command::Parse { role, lenient, stream, fix_constrain_recipient, .. } => {
                 let tokens = read_tokens(input)?;
-                let role = role.as_deref().map(role_arg).transpose()?;
+                let role = role.role();
                 let opts = ParseOptions { strict: !lenient, fix_constrain_recipient: *fix_constrain_recipient };
                 let messages = if *stream {
                     let mut p = StreamParser::new(role, opts);
@@ -230,9 +330,10 @@ impl Command {
     }
 }
 
+/// Reads FILE (standard input for none or `-`), without a leading UTF-8 byte order mark.
 fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
     let mut buf = Vec::new();
-    match file {
+    match file.filter(|p| p.as_os_str() != "-") {
         Some(path) => {
             buf = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         }
@@ -240,15 +341,28 @@ fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
             std::io::stdin().lock().read_to_end(&mut buf).map_err(|e| format!("cannot read standard input: {e}"))?;
         }
     }
+    if buf.starts_with(b"\xEF\xBB\xBF") {
+        buf.drain(..3);
+    }
     Ok(buf)
 }
+
+/// The error of a write into a pipe whose reader has gone: not an error, the run ends quietly
+/// with status 0 (Rust programs ignore SIGPIPE, so the write fails instead of killing us).
+const CLOSED_PIPE: &str = "\0closed pipe";
 
 /// Runs a command over its input and writes answers; returns whether everything succeeded.
 fn run(cmd: &Command) -> Result<bool, String> {
     let input = read_input(cmd.file())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let write_err = |e: std::io::Error| format!("cannot write output: {e}");
+    let write_err = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            CLOSED_PIPE.to_string()
+        } else {
+            format!("cannot write output: {e}")
+        }
+    };
     if !cmd.jsonl() {
         let answer = cmd.answer(&input)?;
         writeln!(out, "{answer}").map_err(write_err)?;
@@ -285,13 +399,40 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
         .unwrap_or_else(|_| Err("internal error (please report): the operation panicked".into()))
 }
 
+/// Prints a command-line error (or --help / --version) the way clap does, and for bad usage adds
+/// the usage line of the (sub)command, so every exit 2 shows how to call it.
+fn usage_error(e: clap::Error) -> ! {
+    use clap::CommandFactory;
+    let _ = e.print();
+    if !e.use_stderr() {
+        std::process::exit(0);
+    }
+    if !e.render().to_string().contains("Usage:") {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut current = &mut cmd;
+        for arg in std::env::args().skip(1).filter(|a| !a.starts_with('-')) {
+            if current.find_subcommand(&arg).is_none() {
+                break;
+            }
+            current = current.find_subcommand_mut(&arg).expect("just found");
+        }
+        eprintln!("\n{}", current.render_usage());
+    }
+    std::process::exit(2);
+}
+
 fn main() -> ExitCode {
     // Bugs must surface as errors, not as a panic message plus exit status 101.
     std::panic::set_hook(Box::new(|_| {}));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => usage_error(e),
+    };
     match guarded(|| run(&cli.command)) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
+        Err(e) if e == CLOSED_PIPE => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("harmony: error: {e}");
             ExitCode::from(1)

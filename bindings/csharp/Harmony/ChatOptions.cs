@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
 namespace LibHarmony
@@ -16,12 +17,15 @@ namespace LibHarmony
         private long? _created;
 
         /// <summary>The `Current date:` of the system message (`YYYY-MM-DD`).</summary>
+        [MaybeNull, AllowNull]
         public string ConversationStartDate { get; set; }
 
         /// <summary>The `model` of responses and chunks.</summary>
+        [MaybeNull, AllowNull]
         public string Model { get; set; }
 
         /// <summary>The `id` of responses and chunks.</summary>
+        [MaybeNull, AllowNull]
         public string Id { get; set; }
 
         /// <summary>The `created` of responses and chunks (seconds since the Unix epoch, not negative).</summary>

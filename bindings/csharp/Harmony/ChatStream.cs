@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 
 namespace LibHarmony
 {
@@ -16,7 +17,7 @@ namespace LibHarmony
         private readonly ChatStreamHandle _handle;
 
         /// <summary>Creates a stream; null <paramref name="options"/> means the library's defaults.</summary>
-        public ChatStream(HarmonyEncoding encoding, ChatOptions options = null)
+        public ChatStream(HarmonyEncoding encoding, [AllowNull] ChatOptions options = null)
             : this(Open(encoding, ChatOptions.Utf8Of(options)))
         {
         }
@@ -68,6 +69,7 @@ namespace LibHarmony
         /// </summary>
         /// <exception cref="HarmonyException">Tokens that do not continue a completion (<see cref="HarmonyStatus.Parse"/>),
         /// or a stream already finished (<see cref="HarmonyStatus.InvalidArgument"/>).</exception>
+        [return: MaybeNull]
         public string Process(uint token)
         {
             NativeString chunk;

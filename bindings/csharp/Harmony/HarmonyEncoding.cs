@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Collections.Generic;
 
 namespace LibHarmony
@@ -19,7 +20,7 @@ namespace LibHarmony
 
         /// <summary>Creates the encoding called <paramref name="name"/> (`HarmonyGptOss`); null selects gpt-oss.</summary>
         /// <exception cref="HarmonyException">Unknown name (<see cref="HarmonyStatus.InvalidArgument"/>).</exception>
-        public HarmonyEncoding(string name)
+        public HarmonyEncoding([AllowNull] string name)
         {
             byte[] z = name == null ? null : Marshalling.ToUtf8Z(name, "name");
             IntPtr err;
@@ -193,7 +194,7 @@ namespace LibHarmony
         /// <exception cref="HarmonyException">A request the bridge cannot map, e.g. an unknown role or
         /// `tool_call_id` (<see cref="HarmonyStatus.InvalidArgument"/>), or JSON that does not parse
         /// (<see cref="HarmonyStatus.InvalidJson"/>).</exception>
-        public uint[] ChatRender(string requestJson, ChatOptions options = null)
+        public uint[] ChatRender(string requestJson, [AllowNull] ChatOptions options = null)
         {
             byte[] request = Marshalling.ToUtf8(requestJson, nameof(requestJson));
             return ChatRenderCore(request, ChatOptions.Utf8Of(options));
@@ -216,7 +217,7 @@ namespace LibHarmony
         /// `tool_calls`, the rest as `content`, and a `finish_reason` of `stop`, `tool_calls` or `length`.
         /// </summary>
         /// <exception cref="HarmonyException">Tokens that are not a Harmony completion (<see cref="HarmonyStatus.Parse"/>).</exception>
-        public string ChatParse(uint[] tokens, ChatOptions options = null)
+        public string ChatParse(uint[] tokens, [AllowNull] ChatOptions options = null)
         {
             if (tokens == null) throw new ArgumentNullException(nameof(tokens));
             return ChatParseCore(tokens, ChatOptions.Utf8Of(options));
@@ -234,7 +235,7 @@ namespace LibHarmony
         }
 
         /// <summary>Creates a streaming Chat Completions response (see <see cref="ChatStream"/>).</summary>
-        public ChatStream CreateChatStream(ChatOptions options = null)
+        public ChatStream CreateChatStream([AllowNull] ChatOptions options = null)
         {
             return new ChatStream(this, options);
         }

@@ -3,6 +3,7 @@
 // is exactly one text part and a list of typed parts otherwise. These classes only translate
 // types; every Harmony decision is made by the native library.
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Collections.Generic;
 using System.Text;
 
@@ -31,15 +32,19 @@ namespace LibHarmony
         public Role Role { get; set; }
 
         /// <summary>The author's name (required for tool messages), or null.</summary>
+        [MaybeNull, AllowNull]
         public string Name { get; set; }
 
         /// <summary>Who the message is addressed to (e.g. `functions.get_weather`), or null.</summary>
+        [MaybeNull, AllowNull]
         public string Recipient { get; set; }
 
         /// <summary>The channel (`analysis`, `commentary`, `final`), or null.</summary>
+        [MaybeNull, AllowNull]
         public string Channel { get; set; }
 
         /// <summary>The content type (e.g. `&lt;|constrain|&gt;json`), or null.</summary>
+        [MaybeNull, AllowNull]
         public string ContentType { get; set; }
 
         /// <summary>The content parts.</summary>
@@ -310,21 +315,26 @@ namespace LibHarmony
     public sealed class SystemContent : MessageContent
     {
         /// <summary>The model's identity line.</summary>
+        [MaybeNull, AllowNull]
         public string ModelIdentity { get; set; }
 
         /// <summary>The reasoning effort.</summary>
         public ReasoningEffort? ReasoningEffort { get; set; }
 
         /// <summary>Built-in tool namespaces (e.g. `browser`, `python`) by name.</summary>
+        [MaybeNull, AllowNull]
         public IDictionary<string, ToolNamespaceConfig> Tools { get; set; }
 
         /// <summary>The conversation's start date, e.g. `2025-06-28`.</summary>
+        [MaybeNull, AllowNull]
         public string ConversationStartDate { get; set; }
 
         /// <summary>The knowledge cutoff, e.g. `2024-06`.</summary>
+        [MaybeNull, AllowNull]
         public string KnowledgeCutoff { get; set; }
 
         /// <summary>Which channels the model may write to.</summary>
+        [MaybeNull, AllowNull]
         public ChannelConfig ChannelConfig { get; set; }
 
         internal override void Write(JsonWriter w)
@@ -400,9 +410,11 @@ namespace LibHarmony
     public sealed class DeveloperContent : MessageContent
     {
         /// <summary>The developer's instructions, or null.</summary>
+        [MaybeNull, AllowNull]
         public string Instructions { get; set; }
 
         /// <summary>Tool namespaces (usually `functions`) by name, or null.</summary>
+        [MaybeNull, AllowNull]
         public IDictionary<string, ToolNamespaceConfig> Tools { get; set; }
 
         internal override void Write(JsonWriter w)
@@ -427,7 +439,7 @@ namespace LibHarmony
     public sealed class ToolNamespaceConfig
     {
         /// <summary>A namespace with these tools.</summary>
-        public ToolNamespaceConfig(string name, string description = null, IEnumerable<ToolDescription> tools = null)
+        public ToolNamespaceConfig(string name, [AllowNull] string description = null, [AllowNull] IEnumerable<ToolDescription> tools = null)
         {
             Name = name;
             Description = description;
@@ -435,9 +447,11 @@ namespace LibHarmony
         }
 
         /// <summary>The namespace's name.</summary>
+        [MaybeNull, AllowNull]
         public string Name { get; set; }
 
         /// <summary>The namespace's description, or null.</summary>
+        [MaybeNull, AllowNull]
         public string Description { get; set; }
 
         /// <summary>The tools.</summary>
@@ -448,7 +462,7 @@ namespace LibHarmony
     public sealed class ToolDescription
     {
         /// <summary>A tool; <paramref name="parameters"/> is a JSON Schema as JSON text, or null.</summary>
-        public ToolDescription(string name, string description, string parameters = null)
+        public ToolDescription(string name, string description, [AllowNull] string parameters = null)
         {
             Name = name;
             Description = description;
@@ -456,12 +470,15 @@ namespace LibHarmony
         }
 
         /// <summary>The tool's name.</summary>
+        [MaybeNull, AllowNull]
         public string Name { get; set; }
 
         /// <summary>What the tool does.</summary>
+        [MaybeNull, AllowNull]
         public string Description { get; set; }
 
         /// <summary>The parameters' JSON Schema as raw JSON text (inserted verbatim), or null.</summary>
+        [MaybeNull, AllowNull]
         public string Parameters { get; set; }
     }
 

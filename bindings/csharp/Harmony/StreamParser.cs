@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Collections.Generic;
 
 namespace LibHarmony
@@ -79,30 +80,35 @@ namespace LibHarmony
         }
 
         /// <summary>Text added by the last token, or null (outside content, or a UTF-8 character still incomplete).</summary>
+        [MaybeNull]
         public string LastDelta
         {
             get { return Borrowed(LastDeltaFn, "last delta"); }
         }
 
         /// <summary>Content of the current message so far (null outside content).</summary>
+        [MaybeNull]
         public string Content
         {
             get { return Borrowed(ContentFn, "content"); }
         }
 
         /// <summary>Channel of the current message, or null.</summary>
+        [MaybeNull]
         public string Channel
         {
             get { return Borrowed(ChannelFn, "channel"); }
         }
 
         /// <summary>Recipient of the current message, or null.</summary>
+        [MaybeNull]
         public string Recipient
         {
             get { return Borrowed(RecipientFn, "recipient"); }
         }
 
         /// <summary>Content type of the current message, or null.</summary>
+        [MaybeNull]
         public string ContentType
         {
             get { return Borrowed(ContentTypeFn, "content type"); }

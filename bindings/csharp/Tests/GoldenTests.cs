@@ -15,13 +15,21 @@ namespace LibHarmony.Tests
     {
         private HarmonyEncoding _enc;
 
+#if NUNIT3
+        [OneTimeSetUp] // Tests.csproj (dotnet test) uses NUnit 3; CI's Mono build uses NUnit 2.6
+#else
         [TestFixtureSetUp]
+#endif
         public void SetUp()
         {
             _enc = new HarmonyEncoding();
         }
 
+#if NUNIT3
+        [OneTimeTearDown]
+#else
         [TestFixtureTearDown]
+#endif
         public void TearDown()
         {
             _enc.Dispose();

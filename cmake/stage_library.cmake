@@ -1,0 +1,31 @@
+cmake_policy(VERSION 3.16)
+# Copies cargo's libharmony into the directory consumers link from (run by the libharmony_cargo
+# build step): the shared object under its versioned name REAL with the symlinks SONAME -> REAL
+# and SHARED -> SONAME (when the names differ), and the static library STATIC. Files that did not
+# change are left alone, so nothing downstream relinks after a no-op cargo build.
+file(MAKE_DIRECTORY "${TO}")
+foreach(pair "${SHARED}:${REAL}" "${STATIC}:${STATIC}")
+  string(REPLACE ":" ";" pair "${pair}")
+  list(GET pair 0 from)
+  list(GET pair 1 to)
+  if(NOT EXISTS "${FROM}/${from}")
+    message(FATAL_ERROR "cargo did not produce ${FROM}/${from}")
+  endif()
+  # COPYONLY rewrites the destination only when its content differs.
+  configure_file("${FROM}/${from}" "${TO}/${to}" COPYONLY)
+endforeach()
+if(NOT REAL STREQUAL SHARED)
+  foreach(pair "${SONAME}:${REAL}" "${SHARED}:${SONAME}")
+    string(REPLACE ":" ";" pair "${pair}")
+    list(GET pair 0 link)
+    list(GET pair 1 target)
+    if(IS_SYMLINK "${TO}/${link}")
+      file(READ_SYMLINK "${TO}/${link}" current)
+      if(current STREQUAL target)
+        continue()
+      endif()
+    endif()
+    file(REMOVE "${TO}/${link}")
+    file(CREATE_LINK "${target}" "${TO}/${link}" SYMBOLIC)
+  endforeach()
+endif()
