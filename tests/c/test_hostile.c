@@ -443,7 +443,7 @@ static void test_parser_misuse(void) {
  * allocation, segfault or read past the buffer. Every length parameter rejects it with
  * INVALID_ARGUMENT before reading or allocating, and the outputs keep their reset values. */
 static void test_impossible_lengths(void) {
-  const size_t huge[] = {SIZE_MAX, SIZE_MAX / 2, (size_t)PTRDIFF_MAX + 1, SIZE_MAX / 4 + 1};
+  const size_t huge[] = {SIZE_MAX, SIZE_MAX / 2, (size_t)PTRDIFF_MAX + 1};
   const char *conv = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
   const char *req = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
   const size_t cl = strlen(conv), rl = strlen(req);
@@ -502,8 +502,11 @@ static void test_impossible_lengths(void) {
     harmony_parser_free(p);
 #undef EXPECT_HUGE
   }
-  /* The largest byte length still accepted is below PTRDIFF_MAX: SIZE_MAX / 2 is rejected for
-   * bytes as well as for tokens (checked above); lengths of real buffers work unchanged. */
+  /* A token count whose size in bytes would reach PTRDIFF_MAX is rejected too. */
+  harmony_string s = {NULL, 0};
+  CHECK_STATUS(harmony_decode(enc, tok, (size_t)PTRDIFF_MAX / 4 + 1, 0, &s, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  CHECK_STATUS(harmony_parse(enc, tok, SIZE_MAX / 4 + 1, HARMONY_ROLE_NONE, 0, &s, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  /* Lengths of real buffers work unchanged. */
   harmony_tokens t = {NULL, 0};
   CHECK_STATUS(harmony_render(enc, HARMONY_RENDER_CONVERSATION, conv, cl, 0, 0, &t, NULL), HARMONY_OK);
   harmony_tokens_free(&t);
