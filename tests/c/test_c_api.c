@@ -504,7 +504,7 @@ static void test_error_paths(const harmony_encoding *enc) {
   expect_error(err, HARMONY_ERROR_INVALID_JSON, "messages[0].content[0]: unsupported content part type `image_url`");
   const char *conv = "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"user\",\"content\":[{\"type\":\"image\",\"url\":\"x\"}]}]}";
   CHECK_STATUS(harmony_render(enc, HARMONY_RENDER_CONVERSATION, conv, strlen(conv), 0, 0, &t, &err), HARMONY_ERROR_INVALID_JSON);
-  expect_error(err, HARMONY_ERROR_INVALID_JSON, "invalid conversation JSON: messages[1].content[0]: unknown variant `image`");
+  expect_error(err, HARMONY_ERROR_INVALID_JSON, "invalid conversation JSON: messages[1].content[0].type: unknown variant `image`");
   const char *msg = "{\"role\":\"user\",\"content\":\"a\",\"channel\":5}";
   CHECK_STATUS(harmony_render(enc, HARMONY_RENDER_MESSAGE, msg, strlen(msg), 0, 0, &t, &err), HARMONY_ERROR_INVALID_JSON);
   expect_error(err, HARMONY_ERROR_INVALID_JSON, "invalid message JSON: channel: invalid type: integer `5`");

@@ -500,7 +500,9 @@ TEST(StreamParser, StepGivesOneEventPerToken) {
     if (ev.message_ended()) {
       ++ended;
       EXPECT_EQ(ev.channel, std::optional<std::string_view>(ended == 1 ? "analysis" : "commentary"));
-      if (ended == 2) EXPECT_EQ(ev.recipient, std::optional<std::string_view>("functions.f"));
+      if (ended == 2) {
+        EXPECT_EQ(ev.recipient, std::optional<std::string_view>("functions.f"));
+      }
     }
   }
   EXPECT_EQ(started, 2);
