@@ -515,6 +515,76 @@ fn bench_ffi(c: &mut Criterion, rows: &mut Vec<Row>) {
     });
 }
 
+/// The per-token event path (issue 14): `StreamParser::process_event` in Rust and one
+/// `harmony_parser_step` per token through the C ABI, on the same 32k-token completion.
+fn bench_event(c: &mut Criterion, rows: &mut Vec<Row>) {
+    use harmony::ffi::parser::{harmony_parser, harmony_parser_event, harmony_parser_free, harmony_parser_new, harmony_parser_step};
+    use harmony::ffi::{harmony_encoding, harmony_encoding_free, harmony_encoding_new, harmony_status};
+    use std::ptr::{null, null_mut};
+
+    let tokens = completion(32768);
+    let mut enc: *const harmony_encoding = null();
+    // SAFETY: valid out-pointers; NULL error pointer is allowed.
+    assert!(unsafe { harmony_encoding_new(null(), &mut enc, null_mut()) } == harmony_status::HARMONY_OK);
+    let stream_c = || {
+        let mut p: *mut harmony_parser = null_mut();
+        // SAFETY: `enc` is a live handle; `p` is used by this thread only and freed once.
+        unsafe {
+            assert!(harmony_parser_new(enc, 1, 0, &mut p, null_mut()) == harmony_status::HARMONY_OK);
+            let mut ev = std::mem::MaybeUninit::<harmony_parser_event>::uninit();
+            let mut bytes = 0usize;
+            for &t in &tokens {
+                if harmony_parser_step(p, t, ev.as_mut_ptr(), null_mut()) != harmony_status::HARMONY_OK {
+                    panic!("harmony_parser_step failed");
+                }
+                bytes += (*ev.as_ptr()).delta.len;
+            }
+            harmony_parser_free(p);
+            bytes
+        }
+    };
+    let stream_rust = || {
+        let mut p = StreamParser::new(Some(Role::Assistant), ParseOptions::default());
+        let mut bytes = 0usize;
+        for &t in &tokens {
+            bytes += p.process_event(t).unwrap().delta.map_or(0, str::len);
+        }
+        bytes
+    };
+    let label = format!("{} tokens", human_tokens(tokens.len()));
+    let mut g = c.benchmark_group("event");
+    g.throughput(Throughput::Elements(tokens.len() as u64));
+    g.bench_function(BenchmarkId::new("Rust process_event", &label), |b| measure(b, "event/rust", stream_rust));
+    g.bench_function(BenchmarkId::new("C harmony_parser_step", &label), |b| measure(b, "event/c", stream_c));
+    g.finish();
+    // SAFETY: created above, freed once.
+    unsafe { harmony_encoding_free(enc) };
+    rows.push(Row {
+        op: "event per token, Rust",
+        input: format!("stream one message, {label}"),
+        ours_key: "event/rust".into(),
+        other_key: "ffi/rust".into(),
+        ours_units: tokens.len() as f64,
+        other_units: tokens.len() as f64,
+        unit: "token",
+        ours_tokens: Some(tokens.len() as f64),
+        kind: Kind::Overhead,
+        note: "StreamParser::process_event (delta + flags + header views) vs process + last_content_delta".into(),
+    });
+    rows.push(Row {
+        op: "event per token, C ABI",
+        input: format!("stream one message, {label}"),
+        ours_key: "event/c".into(),
+        other_key: "event/rust".into(),
+        ours_units: tokens.len() as f64,
+        other_units: tokens.len() as f64,
+        unit: "token",
+        ours_tokens: Some(tokens.len() as f64),
+        kind: Kind::Overhead,
+        note: "one harmony_parser_step per token (fills harmony_parser_event) vs StreamParser::process_event".into(),
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Whole-process start-up
 
@@ -637,6 +707,7 @@ fn main() {
     bench_parse(&mut c, &mut rows);
     bench_encode(&mut c, &mut rows);
     bench_ffi(&mut c, &mut rows);
+    bench_event(&mut c, &mut rows);
     bench_startup(&mut c, &mut rows);
     c.final_summary();
     record::report(&rows);

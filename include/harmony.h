@@ -20,23 +20,45 @@
  * harmony_string_free; on failure they are set to {NULL, 0}) or written to a caller buffer
  * (the *_into functions: pass NULL and 0 to learn the size, which comes back in *out_len with
  * HARMONY_ERROR_BUFFER_TOO_SMALL). Accessors returning `const char **data, size_t *len` lend
- * memory owned by the object until its next mutating call. Every *_free accepts NULL.
+ * memory owned by the object until its next mutating call, as do the harmony_view fields
+ * of harmony_parser_event and harmony_message_view. Every *_free accepts NULL. A length or
+ * capacity that no real array can have (its size in bytes PTRDIFF_MAX or more, e.g. SIZE_MAX
+ * or a negative number converted to size_t) is HARMONY_ERROR_INVALID_ARGUMENT: nothing is
+ * read or allocated from it.
  *
- * EXAMPLE
+ * TOKENS. Token ids are uint32_t. llama.cpp's llama_token is int32_t: every valid id
+ * (0..201088) is the same value in both, so pass `(uint32_t)tok`, and an array as
+ * `(const uint32_t *)toks` (C allows access through the corresponding unsigned type: no
+ * copy, no cost). A negative id (such as LLAMA_TOKEN_NULL, -1) becomes an id of 2^31 or
+ * more, outside the vocabulary.
+ *
+ * STOP TOKENS. harmony_stop_tokens(enc, 0, ...) is <|return|>, <|end|>, <|call|>: <|end|>
+ * ends every message, including the analysis message that precedes the answer, so a chat
+ * server that stops sampling on that set stops after the reasoning. Stop on the
+ * assistant-actions set, harmony_stop_tokens(enc, 1, ...) = <|return|>, <|call|>, and feed
+ * <|end|> to the parser, which then expects the next <|start|>. <|endoftext|> (199999) and
+ * the other special tokens that are not stop tokens are not structure inside content: the
+ * parser keeps their spelling as text, as openai-harmony 0.0.8 does, so an engine that
+ * treats <|endoftext|> as end of generation should call harmony_parser_step_eos instead
+ * of feeding it.
+ *
+ * EXAMPLE (one call per sampled token)
  *   const harmony_encoding *enc = NULL;
  *   harmony_error *err = NULL;
  *   if (harmony_encoding_new(NULL, &enc, &err) != HARMONY_OK) { puts(harmony_error_message(err)); }
- *   const char *conv = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+ *   const char *conv = "{"messages":[{"role":"user","content":"Hi"}]}";
  *   harmony_tokens prompt;
  *   harmony_render(enc, HARMONY_RENDER_COMPLETION, conv, strlen(conv), HARMONY_ROLE_ASSISTANT,
  *                  0, &prompt, &err);
- *   // ... sample completion tokens from the model, feeding each to a parser:
  *   harmony_parser *p = NULL;
  *   harmony_parser_new(enc, HARMONY_ROLE_ASSISTANT, 0, &p, NULL);
- *   const char *delta; size_t n;
- *   if (harmony_parser_process(p, token, &err) == HARMONY_OK &&
- *       harmony_parser_last_delta(p, &delta, &n) == HARMONY_OK && delta) fwrite(delta, 1, n, stdout);
- *   harmony_parser_process_eos(p, &err);
+ *   harmony_parser_event ev;
+ *   for (each sampled token) {
+ *     if (harmony_parser_step(p, token, &ev, &err) != HARMONY_OK) break;
+ *     if (ev.flags & HARMONY_EVENT_DELTA) fwrite(ev.delta.data, 1, ev.delta.len, stdout);
+ *     if ((ev.flags & HARMONY_EVENT_MESSAGE_ENDED) && ev.recipient.data) run the tool call;
+ *   }
+ *   harmony_parser_step_eos(p, &ev, &err);
  *   harmony_parser_free(p); harmony_tokens_free(&prompt); harmony_encoding_free(enc);
  */
 
@@ -47,176 +69,417 @@
 #include <stdint.h>
 
 
-// Major version of the library (also in `harmony_version()`).
+/**
+ * Major version of the library (also in `harmony_version()`).
+ */
 #define HARMONY_VERSION_MAJOR 0
 
-// Minor version of the library.
+/**
+ * Minor version of the library.
+ */
 #define HARMONY_VERSION_MINOR 1
 
-// Patch version of the library.
+/**
+ * Patch version of the library.
+ */
 #define HARMONY_VERSION_PATCH 0
 
-// Render flag: keep analysis messages that gpt-oss would otherwise drop between turns
-// (turns `auto_drop_analysis` off).
+/**
+ * Render flag: keep analysis messages that gpt-oss would otherwise drop between turns
+ * (turns `auto_drop_analysis` off).
+ */
 #define HARMONY_RENDER_KEEP_ANALYSIS 1
 
-// Render flag (message mode): the conversation declares function tools, which adds the
-// `functions` routing line to a system message's channel section.
+/**
+ * Render flag (message mode): the conversation declares function tools, which adds the
+ * `functions` routing line to a system message's channel section.
+ */
 #define HARMONY_RENDER_HAS_FUNCTION_TOOLS 2
 
-// Parse flag: lenient parsing (a stop token inside the first header is recovered).
+/**
+ * Parse flag: lenient parsing (a stop token inside the first header is recovered).
+ */
 #define HARMONY_PARSE_LENIENT 1
 
-// Parse flag: read `<|channel|>final <|constrain|>json` as a content type, not a recipient
-// (the fix of openai/harmony PR #144; differs from openai-harmony 0.0.8).
+/**
+ * Parse flag: read `<|channel|>final <|constrain|>json` as a content type, not a recipient
+ * (the fix of openai/harmony PR #144; differs from openai-harmony 0.0.8).
+ */
 #define HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT 2
 
-// Encode flag: spellings of special tokens in the text become special tokens.
+/**
+ * Encode flag: spellings of special tokens in the text become special tokens.
+ */
 #define HARMONY_ENCODE_ALLOW_SPECIAL 1
 
-// Decode flag: replace invalid UTF-8 with U+FFFD instead of failing.
+/**
+ * Decode flag: replace invalid UTF-8 with U+FFFD instead of failing.
+ */
 #define HARMONY_DECODE_LOSSY 1
 
-// `<|start|>`
+/**
+ * `<|start|>`
+ */
 #define HARMONY_TOKEN_START 200006
 
-// `<|end|>`
+/**
+ * `<|end|>`
+ */
 #define HARMONY_TOKEN_END 200007
 
-// `<|message|>`
+/**
+ * `<|message|>`
+ */
 #define HARMONY_TOKEN_MESSAGE 200008
 
-// `<|channel|>`
+/**
+ * `<|channel|>`
+ */
 #define HARMONY_TOKEN_CHANNEL 200005
 
-// `<|constrain|>`
+/**
+ * `<|constrain|>`
+ */
 #define HARMONY_TOKEN_CONSTRAIN 200003
 
-// `<|return|>`
+/**
+ * `<|return|>`
+ */
 #define HARMONY_TOKEN_RETURN 200002
 
-// `<|call|>`
+/**
+ * `<|call|>`
+ */
 #define HARMONY_TOKEN_CALL 200012
 
-// Number of token ids (valid ids are `0 .. HARMONY_VOCAB_SIZE - 1`).
+/**
+ * Number of token ids (valid ids are `0 .. HARMONY_VOCAB_SIZE - 1`).
+ */
 #define HARMONY_VOCAB_SIZE 201089
 
-// Result of every fallible function. Values are fixed and never renumbered.
+/**
+ * Event flag: the token began a message (`<|start|>`, the first token of a parser created
+ * with a role, or a token that ended one message and opened the next).
+ */
+#define HARMONY_EVENT_MESSAGE_STARTED 1
+
+/**
+ * Event flag: the header is complete (`<|message|>`); channel, recipient and content type
+ * are known and content follows.
+ */
+#define HARMONY_EVENT_HEADER_COMPLETE 2
+
+/**
+ * Event flag: a message was completed (a stop token, or the end of the stream inside
+ * content); it is `harmony_parser_message(parser, message_count - 1, ...)`.
+ */
+#define HARMONY_EVENT_MESSAGE_ENDED 4
+
+/**
+ * Event flag: `delta` holds text.
+ */
+#define HARMONY_EVENT_DELTA 8
+
+/**
+ * The token began a message: `<|start|>`, or the first token of a parser created with
+ * a role (whose completion starts inside a header), or a token that ended one message
+ * and opened the next.
+ */
+#define StepEvent_MESSAGE_STARTED 1
+
+/**
+ * The header is complete (`<|message|>`): channel, recipient and content type are known
+ * and content follows.
+ */
+#define StepEvent_HEADER_COMPLETE 2
+
+/**
+ * One or more messages were completed (a stop token, or the end of the stream inside
+ * content); the views describe the last of them unless a new message is open.
+ */
+#define StepEvent_MESSAGE_ENDED 4
+
+/**
+ * `delta` holds text (is not empty).
+ */
+#define StepEvent_DELTA 8
+
+/**
+ * Result of every fallible function. Values are fixed and never renumbered.
+ */
 typedef enum harmony_status {
-  // Success.
+  /**
+   * Success.
+   */
   HARMONY_OK = 0,
-  // A required pointer was NULL, or an argument was out of range (unknown role, mode,
-  // flag or encoding name).
+  /**
+   * A required pointer was NULL, or an argument was out of range (unknown role, mode,
+   * flag or encoding name).
+   */
   HARMONY_ERROR_INVALID_ARGUMENT = 1,
-  // Input JSON did not parse or did not have the expected shape.
+  /**
+   * Input JSON did not parse or did not have the expected shape.
+   */
   HARMONY_ERROR_INVALID_JSON = 2,
-  // Bytes that must be UTF-8 were not (input text, or decoded tokens without the lossy flag).
+  /**
+   * Bytes that must be UTF-8 were not (input text, or decoded tokens without the lossy flag).
+   */
   HARMONY_ERROR_INVALID_UTF8 = 3,
-  // The conversation cannot be rendered (e.g. a tool message without a name).
+  /**
+   * The conversation cannot be rendered (e.g. a tool message without a name).
+   */
   HARMONY_ERROR_RENDER = 4,
-  // The tokens do not form valid Harmony messages.
+  /**
+   * The tokens do not form valid Harmony messages.
+   */
   HARMONY_ERROR_PARSE = 5,
-  // A token id outside the vocabulary (valid ids are 0..=201088).
+  /**
+   * A token id outside the vocabulary (valid ids are 0..=201088).
+   */
   HARMONY_ERROR_UNKNOWN_TOKEN = 6,
-  // The caller's buffer is too small; the needed length was reported.
+  /**
+   * The caller's buffer is too small; the needed length was reported.
+   */
   HARMONY_ERROR_BUFFER_TOO_SMALL = 7,
-  // Input larger or deeper than the documented limits.
+  /**
+   * Input larger or deeper than the documented limits.
+   */
   HARMONY_ERROR_LIMIT_EXCEEDED = 8,
-  // An internal bug was caught at the boundary; the library remains usable.
-  HARMONY_ERROR_PANIC = 9,
+  /**
+   * An internal bug was caught at the boundary; the library remains usable.
+   */
+  HARMONY_ERROR_PANIC = 9
 } harmony_status;
 
-// Message author roles. Functions take roles as `int32_t` so that any value is safe to pass.
+/**
+ * Message author roles. Functions take roles as `int32_t` so that any value is safe to pass.
+ */
 typedef enum harmony_role {
-  // No role: the tokens start with `<|start|>` (parsing) / not applicable.
+  /**
+   * No role: the tokens start with `<|start|>` (parsing) / not applicable.
+   */
   HARMONY_ROLE_NONE = -1,
   HARMONY_ROLE_USER = 0,
   HARMONY_ROLE_ASSISTANT = 1,
   HARMONY_ROLE_SYSTEM = 2,
   HARMONY_ROLE_DEVELOPER = 3,
-  HARMONY_ROLE_TOOL = 4,
+  HARMONY_ROLE_TOOL = 4
 } harmony_role;
 
-// What `harmony_render` renders (`int32_t mode`).
+/**
+ * What `harmony_render` renders (`int32_t mode`).
+ */
 typedef enum harmony_render_mode {
-  // The conversation, then `<|start|>` + `next_role`: the prompt for sampling.
+  /**
+   * The conversation, then `<|start|>` + `next_role`: the prompt for sampling.
+   */
   HARMONY_RENDER_COMPLETION = 0,
-  // The conversation only.
+  /**
+   * The conversation only.
+   */
   HARMONY_RENDER_CONVERSATION = 1,
-  // The conversation for training: a trailing final assistant message ends in `<|return|>`.
+  /**
+   * The conversation for training: a trailing final assistant message ends in `<|return|>`.
+   */
   HARMONY_RENDER_TRAINING = 2,
-  // One message (`json` is a message object, not a conversation).
-  HARMONY_RENDER_MESSAGE = 3,
+  /**
+   * One message (`json` is a message object, not a conversation).
+   */
+  HARMONY_RENDER_MESSAGE = 3
 } harmony_render_mode;
 
-// State of a streaming parser (`harmony_parser_state`).
+/**
+ * State of a streaming parser (`harmony_parser_state`).
+ */
 typedef enum harmony_stream_state {
-  // Waiting for `<|start|>`.
+  /**
+   * Waiting for `<|start|>`.
+   */
   HARMONY_STREAM_EXPECT_START = 0,
-  // Inside a header, before `<|message|>`.
+  /**
+   * Inside a header, before `<|message|>`.
+   */
   HARMONY_STREAM_HEADER = 1,
-  // Inside content, before a stop token.
-  HARMONY_STREAM_CONTENT = 2,
+  /**
+   * Inside content, before a stop token.
+   */
+  HARMONY_STREAM_CONTENT = 2
 } harmony_stream_state;
 
-// A streaming Chat Completions response: feed completion tokens, get
-// `chat.completion.chunk` JSON objects. Created by `harmony_chat_stream_new`, released by
-// `harmony_chat_stream_free`; one thread at a time.
+/**
+ * A streaming Chat Completions response: feed completion tokens, get
+ * `chat.completion.chunk` JSON objects. Created by `harmony_chat_stream_new`, released by
+ * `harmony_chat_stream_free`; one thread at a time.
+ */
 typedef struct harmony_chat_stream harmony_chat_stream;
 
-// An encoding: immutable, shareable by any number of threads, created by
-// `harmony_encoding_new` and released by `harmony_encoding_free`.
+/**
+ * An encoding: immutable, shareable by any number of threads, created by
+ * `harmony_encoding_new` and released by `harmony_encoding_free`.
+ */
 typedef struct harmony_encoding harmony_encoding;
 
-// An error's status and message. Owned by the caller, released with `harmony_error_free`.
+/**
+ * An error's status and message. Owned by the caller, released with `harmony_error_free`.
+ */
 typedef struct harmony_error harmony_error;
 
-// A streaming parser: feed completion tokens one at a time and read deltas and messages.
-// Created by `harmony_parser_new`, released by `harmony_parser_free`. A parser may move
-// between threads but must not be used by two threads at once.
+/**
+ * A streaming parser: feed completion tokens one at a time and read deltas and messages.
+ * Created by `harmony_parser_new`, released by `harmony_parser_free`. A parser may move
+ * between threads but must not be used by two threads at once.
+ */
 typedef struct harmony_parser harmony_parser;
 
-// Tokens returned by the library. Owned by the caller; release with `harmony_tokens_free`.
+/**
+ * Tokens returned by the library. Owned by the caller; release with `harmony_tokens_free`.
+ */
 typedef struct harmony_tokens {
-  // The token ids (NULL when `len` is 0).
+  /**
+   * The token ids (NULL when `len` is 0).
+   */
   uint32_t *data;
-  // Number of tokens.
+  /**
+   * Number of tokens.
+   */
   size_t len;
 } harmony_tokens;
 
-// UTF-8 text returned by the library, NUL-terminated for convenience (`len` excludes the
-// NUL). Owned by the caller; release with `harmony_string_free`.
+/**
+ * UTF-8 text returned by the library, NUL-terminated for convenience (`len` excludes the
+ * NUL). Owned by the caller; release with `harmony_string_free`.
+ */
 typedef struct harmony_string {
-  // The bytes followed by a NUL (never NULL after a successful call).
+  /**
+   * The bytes followed by a NUL (never NULL after a successful call).
+   */
   char *data;
-  // Number of bytes before the NUL.
+  /**
+   * Number of bytes before the NUL.
+   */
   size_t len;
 } harmony_string;
+
+/**
+ * A borrowed run of UTF-8 bytes inside a library object (not NUL-terminated): `data` is
+ * NULL when there is no value, and the bytes stay valid until the owner's next mutating call.
+ */
+typedef struct harmony_view {
+  /**
+   * The bytes, or NULL for "absent" (an empty value is non-NULL with `len` 0).
+   */
+  const char *data;
+  /**
+   * Number of bytes.
+   */
+  size_t len;
+} harmony_view;
+
+/**
+ * What one token did, filled by `harmony_parser_step` into a caller-owned struct. The views
+ * borrow the parser's memory and stay valid until its next mutating call (`step`,
+ * `process*`, `free`).
+ */
+typedef struct harmony_parser_event {
+  /**
+   * `HARMONY_EVENT_*` bits.
+   */
+  uint32_t flags;
+  /**
+   * `harmony_stream_state` after the token.
+   */
+  int32_t state;
+  /**
+   * `harmony_role` of the message the views describe, or `HARMONY_ROLE_NONE`.
+   */
+  int32_t role;
+  /**
+   * Text the token added to the content (NULL when none: header tokens, or a UTF-8
+   * character still incomplete).
+   */
+  struct harmony_view delta;
+  /**
+   * Channel of the current message once its header is complete; after
+   * `HARMONY_EVENT_MESSAGE_ENDED` with no new message open, of the message that ended.
+   */
+  struct harmony_view channel;
+  /**
+   * Recipient of the same message (e.g. `functions.get_weather` for a tool call).
+   */
+  struct harmony_view recipient;
+  /**
+   * Content type of the same message (e.g. `<|constrain|>json`).
+   */
+  struct harmony_view content_type;
+  /**
+   * Number of completed messages (as `harmony_parser_message_count`).
+   */
+  size_t message_count;
+} harmony_parser_event;
+
+/**
+ * A completed message of a parser, as borrowed views (no JSON), filled by
+ * `harmony_parser_message`. Valid until the parser's next mutating call.
+ */
+typedef struct harmony_message_view {
+  /**
+   * `harmony_role` of the author.
+   */
+  int32_t role;
+  /**
+   * Author name (tool messages, e.g. `functions.get_weather`), NULL if none.
+   */
+  struct harmony_view name;
+  /**
+   * Channel, NULL if none.
+   */
+  struct harmony_view channel;
+  /**
+   * Recipient, NULL if none.
+   */
+  struct harmony_view recipient;
+  /**
+   * Content type, NULL if none.
+   */
+  struct harmony_view content_type;
+  /**
+   * The message text (a parsed message has exactly one text part).
+   */
+  struct harmony_view content;
+} harmony_message_view;
 
 
 
 #ifdef __cplusplus
 extern "C" {
-#endif // __cplusplus
+#endif /* __cplusplus */
 
-// Library version as a static NUL-terminated string such as 0.1.0.
+/**
+ * Library version as a static NUL-terminated string such as 0.1.0.
+ */
 const char *harmony_version(void);
 
-// Creates an encoding handle. `name` is a NUL-terminated encoding name: HarmonyGptOss, the
-// gpt-oss encoding, which NULL also selects. On success `*out` receives a handle owned by the caller, to be
-// released with `harmony_encoding_free`. All handles share the process's one embedded
-// vocabulary, so creating one is cheap.
+/**
+ * Creates an encoding handle. `name` is a NUL-terminated encoding name: HarmonyGptOss, the
+ * gpt-oss encoding, which NULL also selects. On success `*out` receives a handle owned by the caller, to be
+ * released with `harmony_encoding_free`. All handles share the process's one embedded
+ * vocabulary, so creating one is cheap.
+ */
 enum harmony_status harmony_encoding_new(const char *name,
                                          const struct harmony_encoding **out,
                                          struct harmony_error **err);
 
-// Releases an encoding handle. NULL is a no-op. Parsers created from it stay valid.
+/**
+ * Releases an encoding handle. NULL is a no-op. Parsers created from it stay valid.
+ */
 void harmony_encoding_free(const struct harmony_encoding *encoding);
 
-// Renders `json` (UTF-8, `json_len` bytes, borrowed for the call) per `mode`
-// (`harmony_render_mode`); `next_role` is used by `HARMONY_RENDER_COMPLETION` only; `flags`
-// are `HARMONY_RENDER_*` bits. On success `*out` receives tokens owned by the caller
-// (release with `harmony_tokens_free`); on failure `*out` is `{NULL, 0}`.
+/**
+ * Renders `json` (UTF-8, `json_len` bytes, borrowed for the call) per `mode`
+ * (`harmony_render_mode`); `next_role` is used by `HARMONY_RENDER_COMPLETION` only; `flags`
+ * are `HARMONY_RENDER_*` bits. On success `*out` receives tokens owned by the caller
+ * (release with `harmony_tokens_free`); on failure `*out` is `{NULL, 0}`.
+ */
 enum harmony_status harmony_render(const struct harmony_encoding *encoding,
                                    int32_t mode,
                                    const char *json,
@@ -226,9 +489,11 @@ enum harmony_status harmony_render(const struct harmony_encoding *encoding,
                                    struct harmony_tokens *out,
                                    struct harmony_error **err);
 
-// Like `harmony_render`, but writes into the caller's array `buf` of `cap` tokens and the
-// token count to `*out_len`. If `cap` is too small (pass NULL and 0 to ask), returns
-// `HARMONY_ERROR_BUFFER_TOO_SMALL` with the needed count in `*out_len` and writes nothing.
+/**
+ * Like `harmony_render`, but writes into the caller's array `buf` of `cap` tokens and the
+ * token count to `*out_len`. If `cap` is too small (pass NULL and 0 to ask), returns
+ * `HARMONY_ERROR_BUFFER_TOO_SMALL` with the needed count in `*out_len` and writes nothing.
+ */
 enum harmony_status harmony_render_into(const struct harmony_encoding *encoding,
                                         int32_t mode,
                                         const char *json,
@@ -240,11 +505,13 @@ enum harmony_status harmony_render_into(const struct harmony_encoding *encoding,
                                         size_t *out_len,
                                         struct harmony_error **err);
 
-// Parses completion tokens (`n` ids at `tokens`, borrowed) into messages. `role` is the
-// role of the first message when the tokens start inside its header (as after
-// `HARMONY_RENDER_COMPLETION`), or `HARMONY_ROLE_NONE` when they start with `<|start|>`;
-// `flags` are `HARMONY_PARSE_*` bits. On success `*out` receives a JSON array of messages
-// (wire format) owned by the caller; release with `harmony_string_free`.
+/**
+ * Parses completion tokens (`n` ids at `tokens`, borrowed) into messages. `role` is the
+ * role of the first message when the tokens start inside its header (as after
+ * `HARMONY_RENDER_COMPLETION`), or `HARMONY_ROLE_NONE` when they start with `<|start|>`;
+ * `flags` are `HARMONY_PARSE_*` bits. On success `*out` receives a JSON array of messages
+ * (wire format) owned by the caller; release with `harmony_string_free`.
+ */
 enum harmony_status harmony_parse(const struct harmony_encoding *encoding,
                                   const uint32_t *tokens,
                                   size_t n,
@@ -253,8 +520,10 @@ enum harmony_status harmony_parse(const struct harmony_encoding *encoding,
                                   struct harmony_string *out,
                                   struct harmony_error **err);
 
-// Encodes `text` (`len` bytes of UTF-8, borrowed). Special-token spellings are ordinary text
-// unless `flags` has `HARMONY_ENCODE_ALLOW_SPECIAL`. `*out` receives caller-owned tokens.
+/**
+ * Encodes `text` (`len` bytes of UTF-8, borrowed). Special-token spellings are ordinary text
+ * unless `flags` has `HARMONY_ENCODE_ALLOW_SPECIAL`. `*out` receives caller-owned tokens.
+ */
 enum harmony_status harmony_encode(const struct harmony_encoding *encoding,
                                    const char *text,
                                    size_t len,
@@ -262,7 +531,9 @@ enum harmony_status harmony_encode(const struct harmony_encoding *encoding,
                                    struct harmony_tokens *out,
                                    struct harmony_error **err);
 
-// Like `harmony_encode`, into the caller's array (sizing as in `harmony_render_into`).
+/**
+ * Like `harmony_encode`, into the caller's array (sizing as in `harmony_render_into`).
+ */
 enum harmony_status harmony_encode_into(const struct harmony_encoding *encoding,
                                         const char *text,
                                         size_t len,
@@ -272,9 +543,11 @@ enum harmony_status harmony_encode_into(const struct harmony_encoding *encoding,
                                         size_t *out_len,
                                         struct harmony_error **err);
 
-// Decodes `n` tokens (borrowed) to UTF-8 text. Fails with `HARMONY_ERROR_UNKNOWN_TOKEN` on
-// ids outside the vocabulary and with `HARMONY_ERROR_INVALID_UTF8` on bytes that are not
-// UTF-8, unless `flags` has `HARMONY_DECODE_LOSSY`. `*out` receives a caller-owned string.
+/**
+ * Decodes `n` tokens (borrowed) to UTF-8 text. Fails with `HARMONY_ERROR_UNKNOWN_TOKEN` on
+ * ids outside the vocabulary and with `HARMONY_ERROR_INVALID_UTF8` on bytes that are not
+ * UTF-8, unless `flags` has `HARMONY_DECODE_LOSSY`. `*out` receives a caller-owned string.
+ */
 enum harmony_status harmony_decode(const struct harmony_encoding *encoding,
                                    const uint32_t *tokens,
                                    size_t n,
@@ -282,8 +555,10 @@ enum harmony_status harmony_decode(const struct harmony_encoding *encoding,
                                    struct harmony_string *out,
                                    struct harmony_error **err);
 
-// Like `harmony_decode`, into the caller's byte buffer (no NUL is written; sizing as in
-// `harmony_render_into`, counted in bytes).
+/**
+ * Like `harmony_decode`, into the caller's byte buffer (no NUL is written; sizing as in
+ * `harmony_render_into`, counted in bytes).
+ */
 enum harmony_status harmony_decode_into(const struct harmony_encoding *encoding,
                                         const uint32_t *tokens,
                                         size_t n,
@@ -293,51 +568,82 @@ enum harmony_status harmony_decode_into(const struct harmony_encoding *encoding,
                                         size_t *out_len,
                                         struct harmony_error **err);
 
-// Points `*tokens` at the library's static array of stop tokens for completions
-// (`<|return|>`, `<|end|>`, `<|call|>`, ascending) and writes its length to `*len`.
-// With `for_assistant_actions` non-zero: `<|return|>`, `<|call|>` only. Nothing to free.
+/**
+ * Checks that `json` (`len` bytes of UTF-8, borrowed) is exactly one JSON value, surrounding
+ * whitespace allowed: `HARMONY_OK`, or `HARMONY_ERROR_INVALID_JSON` (`INVALID_UTF8`) naming
+ * what is wrong. The C++, Go and C# wrappers call it before they place caller-supplied raw
+ * JSON (a tool's parameter schema) into the JSON they build, so that such text can never
+ * close the value early and add fields or tools of its own.
+ */
+enum harmony_status harmony_json_validate(const char *json, size_t len, struct harmony_error **err);
+
+/**
+ * Points `*tokens` at the library's static array of stop tokens for completions
+ * (`<|return|>`, `<|end|>`, `<|call|>`, ascending) and writes its length to `*len`.
+ * With `for_assistant_actions` non-zero: `<|return|>`, `<|call|>` only. Nothing to free.
+ */
 enum harmony_status harmony_stop_tokens(const struct harmony_encoding *encoding,
                                         int32_t for_assistant_actions,
                                         const uint32_t **tokens,
                                         size_t *len);
 
-// Looks up a special token by its spelling (`name`, `len` bytes, e.g. `"<|start|>"`).
-// Returns `HARMONY_ERROR_INVALID_ARGUMENT` if it is not a special token.
+/**
+ * Looks up a special token by its spelling (`name`, `len` bytes, e.g. `"<|start|>"`).
+ * Returns `HARMONY_ERROR_INVALID_ARGUMENT` if it is not a special token.
+ */
 enum harmony_status harmony_special_token_id(const char *name, size_t len, uint32_t *out);
 
-// Points `*name`/`*len` at the static spelling of special token `token`.
-// Returns `HARMONY_ERROR_INVALID_ARGUMENT` for ordinary and unknown ids.
+/**
+ * Points `*name`/`*len` at the static spelling of special token `token`.
+ * Returns `HARMONY_ERROR_INVALID_ARGUMENT` for ordinary and unknown ids.
+ */
 enum harmony_status harmony_special_token_name(uint32_t token, const char **name, size_t *len);
 
-// Non-zero if `token` is a special (control) token.
+/**
+ * Non-zero if `token` is a special (control) token.
+ */
 int32_t harmony_token_is_special(uint32_t token);
 
-// Releases tokens returned by the library and resets `*tokens` to `{NULL, 0}`. NULL and
-// already-released (zeroed) structs are no-ops.
+/**
+ * Releases tokens returned by the library and resets `*tokens` to `{NULL, 0}`. NULL and
+ * already-released (zeroed) structs are no-ops.
+ */
 void harmony_tokens_free(struct harmony_tokens *tokens);
 
-// Releases a string returned by the library and resets `*string` to `{NULL, 0}`. NULL and
-// already-released (zeroed) structs are no-ops.
+/**
+ * Releases a string returned by the library and resets `*string` to `{NULL, 0}`. NULL and
+ * already-released (zeroed) structs are no-ops.
+ */
 void harmony_string_free(struct harmony_string *string);
 
-// Status of an error object (`HARMONY_ERROR_INVALID_ARGUMENT` for NULL).
+/**
+ * Status of an error object (`HARMONY_ERROR_INVALID_ARGUMENT` for NULL).
+ */
 enum harmony_status harmony_error_status(const struct harmony_error *error);
 
-// Message of an error object: NUL-terminated UTF-8 owned by the error, valid until
-// `harmony_error_free`. Returns an empty string for NULL.
+/**
+ * Message of an error object: NUL-terminated UTF-8 owned by the error, valid until
+ * `harmony_error_free`. Returns an empty string for NULL.
+ */
 const char *harmony_error_message(const struct harmony_error *error);
 
-// Frees an error object. NULL is a no-op.
+/**
+ * Frees an error object. NULL is a no-op.
+ */
 void harmony_error_free(struct harmony_error *error);
 
-// Static name of a status code, e.g. `"HARMONY_ERROR_PARSE"`; `"HARMONY_UNKNOWN_STATUS"`
-// for values outside the enum.
+/**
+ * Static name of a status code, e.g. `"HARMONY_ERROR_PARSE"`; `"HARMONY_UNKNOWN_STATUS"`
+ * for values outside the enum.
+ */
 const char *harmony_status_name(int32_t status);
 
-// Renders an OpenAI Chat Completions request (`request`, `request_len` bytes of UTF-8 JSON)
-// into the prompt for the next assistant message. `options` (may be NULL with length 0) is
-// a JSON object: `conversation_start_date` ("YYYY-MM-DD"), `model`, `id`, `created`,
-// `fix_constrain_recipient`. `*out` receives caller-owned tokens.
+/**
+ * Renders an OpenAI Chat Completions request (`request`, `request_len` bytes of UTF-8 JSON)
+ * into the prompt for the next assistant message. `options` (may be NULL with length 0) is
+ * a JSON object: `conversation_start_date` ("YYYY-MM-DD"), `model`, `id`, `created`,
+ * `fix_constrain_recipient`. `*out` receives caller-owned tokens.
+ */
 enum harmony_status harmony_chat_render(const struct harmony_encoding *encoding,
                                         const char *request,
                                         size_t request_len,
@@ -346,8 +652,10 @@ enum harmony_status harmony_chat_render(const struct harmony_encoding *encoding,
                                         struct harmony_tokens *out,
                                         struct harmony_error **err);
 
-// Parses completion tokens (the model's output after a `harmony_chat_render` prompt) into a
-// `chat.completion` response JSON object. `*out` receives a caller-owned string.
+/**
+ * Parses completion tokens (the model's output after a `harmony_chat_render` prompt) into a
+ * `chat.completion` response JSON object. `*out` receives a caller-owned string.
+ */
 enum harmony_status harmony_chat_parse(const struct harmony_encoding *encoding,
                                        const uint32_t *tokens,
                                        size_t n,
@@ -356,108 +664,173 @@ enum harmony_status harmony_chat_parse(const struct harmony_encoding *encoding,
                                        struct harmony_string *out,
                                        struct harmony_error **err);
 
-// Creates a streaming response (options as in `harmony_chat_render`). `*out` receives a
-// caller-owned stream.
+/**
+ * Creates a streaming response (options as in `harmony_chat_render`). `*out` receives a
+ * caller-owned stream.
+ */
 enum harmony_status harmony_chat_stream_new(const struct harmony_encoding *encoding,
                                             const char *options,
                                             size_t options_len,
                                             struct harmony_chat_stream **out,
                                             struct harmony_error **err);
 
-// Feeds one completion token. `*chunk` receives the `chat.completion.chunk` JSON object it
-// produces (caller-owned), or `{NULL, 0}` when the token produces none (header tokens,
-// incomplete UTF-8).
+/**
+ * Feeds one completion token. `*chunk` receives the `chat.completion.chunk` JSON object it
+ * produces (caller-owned), or `{NULL, 0}` when the token produces none (header tokens,
+ * incomplete UTF-8).
+ */
 enum harmony_status harmony_chat_stream_process(struct harmony_chat_stream *stream,
                                                 uint32_t token,
                                                 struct harmony_string *chunk,
                                                 struct harmony_error **err);
 
-// Ends the stream. `*chunk` receives the last chunk (caller-owned), carrying the
-// `finish_reason`: `stop`, `tool_calls`, or `length` when the tokens ended inside a message.
+/**
+ * Ends the stream. `*chunk` receives the last chunk (caller-owned), carrying the
+ * `finish_reason`: `stop`, `tool_calls`, or `length` when the tokens ended inside a message.
+ */
 enum harmony_status harmony_chat_stream_finish(struct harmony_chat_stream *stream,
                                                struct harmony_string *chunk,
                                                struct harmony_error **err);
 
-// Releases a stream. NULL is a no-op.
+/**
+ * Releases a stream. NULL is a no-op.
+ */
 void harmony_chat_stream_free(struct harmony_chat_stream *stream);
 
-// Creates a streaming parser. `role` is the role of the first message when the completion
-// starts inside its header, or `HARMONY_ROLE_NONE`; `flags` are `HARMONY_PARSE_*` bits.
-// `*out` receives a parser owned by the caller. It holds its own reference to the encoding,
-// which may be freed first.
+/**
+ * Creates a streaming parser. `role` is the role of the first message when the completion
+ * starts inside its header, or `HARMONY_ROLE_NONE`; `flags` are `HARMONY_PARSE_*` bits.
+ * `*out` receives a parser owned by the caller. It holds its own reference to the encoding,
+ * which may be freed first.
+ */
 enum harmony_status harmony_parser_new(const struct harmony_encoding *encoding,
                                        int32_t role,
                                        uint32_t flags,
                                        struct harmony_parser **out,
                                        struct harmony_error **err);
 
-// Releases a parser. NULL is a no-op.
+/**
+ * Releases a parser. NULL is a no-op.
+ */
 void harmony_parser_free(struct harmony_parser *parser);
 
-// Feeds one token. Fails with `HARMONY_ERROR_PARSE` exactly where openai-harmony 0.0.8
-// fails; after a failure the parser should be discarded.
+/**
+ * Feeds one token. Fails with `HARMONY_ERROR_PARSE` exactly where openai-harmony 0.0.8
+ * fails; after a failure the parser should be discarded.
+ */
 enum harmony_status harmony_parser_process(struct harmony_parser *parser,
                                            uint32_t token,
                                            struct harmony_error **err);
 
-// Feeds `n` tokens (borrowed), stopping at the first failure.
+/**
+ * Feeds `n` tokens (borrowed), stopping at the first failure.
+ */
 enum harmony_status harmony_parser_process_tokens(struct harmony_parser *parser,
                                                   const uint32_t *tokens,
                                                   size_t n,
                                                   struct harmony_error **err);
 
-// Signals the end of the stream, completing a message in progress.
+/**
+ * Signals the end of the stream, completing a message in progress.
+ */
 enum harmony_status harmony_parser_process_eos(struct harmony_parser *parser,
                                                struct harmony_error **err);
 
-// Current `harmony_stream_state`, or -1 for a NULL parser.
+/**
+ * Feeds one token and fills `*event` with what it did: one call per sampled token, no state
+ * tracking in the caller. Fails exactly where `harmony_parser_process` fails (then `*event`
+ * is zeroed with `role` `HARMONY_ROLE_NONE`); `event` must not be NULL (checked before the
+ * token is consumed). The event's views are valid until the parser's next mutating call.
+ */
+enum harmony_status harmony_parser_step(struct harmony_parser *parser,
+                                        uint32_t token,
+                                        struct harmony_parser_event *event,
+                                        struct harmony_error **err);
+
+/**
+ * Signals the end of the stream like `harmony_parser_process_eos` and fills `*event`
+ * (`HARMONY_EVENT_MESSAGE_ENDED` when a message in progress was completed).
+ */
+enum harmony_status harmony_parser_step_eos(struct harmony_parser *parser,
+                                            struct harmony_parser_event *event,
+                                            struct harmony_error **err);
+
+/**
+ * Fills `*out` with completed message `index` (0-based, below
+ * `harmony_parser_message_count`) as borrowed views. An index out of range is
+ * `HARMONY_ERROR_INVALID_ARGUMENT` and `*out` is zeroed with `role` `HARMONY_ROLE_NONE`.
+ */
+enum harmony_status harmony_parser_message(const struct harmony_parser *parser,
+                                           size_t index,
+                                           struct harmony_message_view *out,
+                                           struct harmony_error **err);
+
+/**
+ * Current `harmony_stream_state`, or -1 for a NULL parser.
+ */
 int32_t harmony_parser_state(const struct harmony_parser *parser);
 
-// Role of the current message (or the expected next role) as a `harmony_role`;
-// `HARMONY_ROLE_NONE` when unknown or for a NULL parser.
+/**
+ * Role of the current message (or the expected next role) as a `harmony_role`;
+ * `HARMONY_ROLE_NONE` when unknown or for a NULL parser.
+ */
 int32_t harmony_parser_current_role(const struct harmony_parser *parser);
 
-// Number of completed messages, 0 for a NULL parser.
+/**
+ * Number of completed messages, 0 for a NULL parser.
+ */
 size_t harmony_parser_message_count(const struct harmony_parser *parser);
 
-// Text added by the last token, borrowed: `*data` points into the parser (not
-// NUL-terminated) and stays valid until the next call that changes the parser. `*data` is
-// NULL when there is no delta (outside content, or a UTF-8 character still incomplete).
-// Copying no memory, this is the per-token hot path.
+/**
+ * Text added by the last token, borrowed: `*data` points into the parser (not
+ * NUL-terminated) and stays valid until the next call that changes the parser. `*data` is
+ * NULL when there is no delta (outside content, or a UTF-8 character still incomplete).
+ * Copying no memory, this is the per-token hot path.
+ */
 enum harmony_status harmony_parser_last_delta(const struct harmony_parser *parser,
                                               const char **data,
                                               size_t *len);
 
-// Content of the current message so far, borrowed as in `harmony_parser_last_delta`
-// (NULL outside content).
+/**
+ * Content of the current message so far, borrowed as in `harmony_parser_last_delta`
+ * (NULL outside content).
+ */
 enum harmony_status harmony_parser_current_content(const struct harmony_parser *parser,
                                                    const char **data,
                                                    size_t *len);
 
-// Channel of the current message, borrowed as in `harmony_parser_last_delta` (NULL if none).
+/**
+ * Channel of the current message, borrowed as in `harmony_parser_last_delta` (NULL if none).
+ */
 enum harmony_status harmony_parser_current_channel(const struct harmony_parser *parser,
                                                    const char **data,
                                                    size_t *len);
 
-// Recipient of the current message, borrowed as in `harmony_parser_last_delta` (NULL if none).
+/**
+ * Recipient of the current message, borrowed as in `harmony_parser_last_delta` (NULL if none).
+ */
 enum harmony_status harmony_parser_current_recipient(const struct harmony_parser *parser,
                                                      const char **data,
                                                      size_t *len);
 
-// Content type of the current message, borrowed as in `harmony_parser_last_delta` (NULL if
-// none).
+/**
+ * Content type of the current message, borrowed as in `harmony_parser_last_delta` (NULL if
+ * none).
+ */
 enum harmony_status harmony_parser_current_content_type(const struct harmony_parser *parser,
                                                         const char **data,
                                                         size_t *len);
 
-// Completed messages as a JSON array (wire format). `*out` receives a caller-owned string;
-// release with `harmony_string_free`.
+/**
+ * Completed messages as a JSON array (wire format). `*out` receives a caller-owned string;
+ * release with `harmony_string_free`.
+ */
 enum harmony_status harmony_parser_messages_json(const struct harmony_parser *parser,
                                                  struct harmony_string *out,
                                                  struct harmony_error **err);
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+}  /* extern "C" */
+#endif  /* __cplusplus */
 
 #endif  /* HARMONY_H */

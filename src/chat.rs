@@ -229,9 +229,17 @@ impl Message {
         self
     }
 
+    /// Text of the first text part, if any (a parsed message has exactly one).
+    pub fn text(&self) -> Option<&str> {
+        self.content.iter().find_map(|c| match c {
+            Content::Text(t) => Some(t.text.as_str()),
+            _ => None,
+        })
+    }
+
     /// Parses one message from JSON.
     pub fn from_json(json: &str) -> Result<Message> {
-        serde_json::from_str(json).map_err(|e| Error::json("message", e))
+        from_json_at("message", json)
     }
 
     /// Serialises to JSON in the wire format.
@@ -254,7 +262,7 @@ impl Conversation {
 
     /// Parses a conversation from JSON (`{"messages": [...]}`).
     pub fn from_json(json: &str) -> Result<Conversation> {
-        serde_json::from_str(json).map_err(|e| Error::json("conversation", e))
+        from_json_at("conversation", json)
     }
 
     /// Serialises to JSON in the wire format.
@@ -270,7 +278,31 @@ pub fn messages_to_json(messages: &[Message]) -> String {
 
 /// Parses a JSON array of messages.
 pub fn messages_from_json(json: &str) -> Result<Vec<Message>> {
-    serde_json::from_str(json).map_err(|e| Error::json("messages", e))
+    from_json_at("messages", json)
+}
+
+/// Deserialises `json` as one `T`, naming the field path of a wrong-shaped value in the
+/// error (`invalid conversation JSON: messages[3].content[0]: unknown variant ...`).
+pub(crate) fn from_json_at<T: de::DeserializeOwned>(what: &'static str, json: &str) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match path.as_str() {
+            "." | "" => Error::json(what, inner),
+            _ => Error::InvalidJson { what, detail: format!("{path}: {inner}") },
+        }
+    })?;
+    de.end().map_err(|e| Error::json(what, e))?;
+    Ok(value)
+}
+
+/// Checks that `json` is exactly one JSON value (surrounding whitespace allowed), within the
+/// same nesting limit as every other JSON input. Wrappers call this (through
+/// `harmony_json_validate`) before they place caller-supplied raw JSON, such as a tool's
+/// parameter schema, into a document, so that such text can never add or change fields.
+pub fn validate_json_value(json: &str) -> Result<()> {
+    serde_json::from_str::<de::IgnoredAny>(json).map(drop).map_err(|e| Error::json("raw", e))
 }
 
 fn content_from_wire<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<Content>, D::Error> {

@@ -32,6 +32,7 @@ pub use chat::{
 };
 pub use encoding::HarmonyEncoding;
 pub use error::{Error, ErrorKind, Result};
+pub use parse::event::StepEvent;
 pub use parse::{parse_completion, ParseOptions, StreamParser, StreamState};
 pub use render::RenderOptions;
 pub use tokenizer::{AllowedSpecial, SpecialToken};

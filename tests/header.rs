@@ -13,8 +13,9 @@ fn committed_header_matches_generated() {
         .with_config(config)
         .generate()
         .expect("cbindgen generates the header");
-    let mut fresh = Vec::new();
-    bindings.write(&mut fresh);
+    let mut generated = Vec::new();
+    bindings.write(&mut generated);
+    let fresh = c89(&String::from_utf8(generated).expect("cbindgen writes UTF-8")).into_bytes();
     for file in ["include/harmony.h", "bindings/go/harmony.h"] {
         let path = format!("{dir}/{file}");
         if std::env::var_os("HARMONY_BLESS").is_some() {
@@ -26,4 +27,29 @@ fn committed_header_matches_generated() {
             "{file} is stale: run `HARMONY_BLESS=1 cargo test --test header` and commit it"
         );
     }
+}
+
+/// Makes cbindgen's output valid C89 (`-std=c89 -pedantic`): its `extern "C"` guards end in
+/// `//` comments and its enums in a trailing comma, which C90 forbids; no option turns
+/// either off. Doc comments are already `/** */` (`documentation_style = "doxy"`).
+fn c89(header: &str) -> String {
+    let lines: Vec<&str> = header.lines().collect();
+    let mut out = String::with_capacity(header.len());
+    for (i, line) in lines.iter().enumerate() {
+        let line = match line.split_once("// ") {
+            Some((code, comment)) if !code.trim_start().starts_with('*') => format!("{code}/* {} */", comment.trim_end()),
+            _ => line.to_string(),
+        };
+        let closes_enum = lines.get(i + 1).is_some_and(|next| next.starts_with('}'));
+        let line = if closes_enum && line.ends_with(',') { &line[..line.len() - 1] } else { &line[..] };
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn c89_fixes_only_what_c90_forbids() {
+    let got = c89("enum e {\n  A = 1,\n  B = 2,\n} e;\n#endif // __cplusplus\n/**\n * a // b\n */\n");
+    assert_eq!(got, "enum e {\n  A = 1,\n  B = 2\n} e;\n#endif /* __cplusplus */\n/**\n * a // b\n */\n");
 }

@@ -246,8 +246,9 @@ struct ToolDescription {
   /// What the tool does (may be empty).
   std::string description;
   /// The parameters' JSON Schema as one already-serialised JSON value, inserted verbatim into the
-  /// wire JSON (the library reports HARMONY_ERROR_INVALID_JSON at render time if it is not
-  /// JSON). Absent: the tool takes no parameters.
+  /// wire JSON after the library has checked that it is exactly one JSON value (anything else,
+  /// such as `{...}},{"name":"other_tool"...`, throws Error(HARMONY_ERROR_INVALID_JSON) when the
+  /// conversation is serialised). Absent: the tool takes no parameters.
   std::optional<std::string> parameters;
 };
 
@@ -548,6 +549,19 @@ class ObjectWriter {
   bool first_ = true;
 };
 
+/// `json` if it is exactly one JSON value, as the library decides (harmony_json_validate);
+/// otherwise throws Error(HARMONY_ERROR_INVALID_JSON) naming the tool. Raw JSON is never spliced
+/// into the document unchecked, so it cannot close the value early and add fields or tools.
+inline const std::string& checked_raw_json(const std::string& json, const std::string& ns, std::size_t i) {
+  harmony_error* err = nullptr;
+  const harmony_status st = harmony_json_validate(json.data(), json.size(), &err);
+  if (st == HARMONY_OK) return json;
+  std::string message = "tools." + ns + ".tools[" + std::to_string(i) + "].parameters: " +
+                        (err ? harmony_error_message(err) : harmony_status_name(st));
+  harmony_error_free(err);
+  throw Error(st, message);
+}
+
 inline void write_tools(std::string& out, const std::map<std::string, ToolNamespace>& namespaces) {
   ObjectWriter obj(out);
   for (const auto& [key, ns] : namespaces) {
@@ -561,7 +575,7 @@ inline void write_tools(std::string& out, const std::map<std::string, ToolNamesp
       ObjectWriter t(tools);
       t.string("name", ns.tools[i].name);
       t.string("description", ns.tools[i].description);
-      if (ns.tools[i].parameters) t.key("parameters") += *ns.tools[i].parameters;
+      if (ns.tools[i].parameters) t.key("parameters") += checked_raw_json(*ns.tools[i].parameters, key, i);
       t.close();
     }
     tools.push_back(']');
@@ -1516,6 +1530,79 @@ class Encoding {
 // ---------------------------------------------------------------------------------------------
 // StreamParser
 
+/// What one token did (StreamParser::step): the content delta, the message boundaries and the
+/// header fields of the message being read. The string_views point into the parser and stay
+/// valid until its next mutating call (step, process*, destruction, move-assignment).
+struct ParserEvent {
+  /// The token began a message (HARMONY_EVENT_MESSAGE_STARTED).
+  static constexpr std::uint32_t MessageStarted = HARMONY_EVENT_MESSAGE_STARTED;
+  /// The header is complete: channel, recipient and content type are known.
+  static constexpr std::uint32_t HeaderComplete = HARMONY_EVENT_HEADER_COMPLETE;
+  /// A message was completed; the views describe it unless a new message is open.
+  static constexpr std::uint32_t MessageEnded = HARMONY_EVENT_MESSAGE_ENDED;
+  /// `delta` holds text.
+  static constexpr std::uint32_t Delta = HARMONY_EVENT_DELTA;
+
+  /// HARMONY_EVENT_* bits.
+  std::uint32_t flags = 0;
+  /// Where the parser is after the token.
+  StreamState state = StreamState::ExpectStart;
+  /// Role of the described message (std::nullopt when unknown).
+  std::optional<Role> role;
+  /// Text the token added, if any.
+  std::optional<std::string_view> delta;
+  /// Channel of the current message (of the ended one after MessageEnded).
+  std::optional<std::string_view> channel;
+  /// Recipient of the same message, e.g. `functions.get_weather`.
+  std::optional<std::string_view> recipient;
+  /// Content type of the same message, e.g. `<|constrain|>json`.
+  std::optional<std::string_view> content_type;
+  /// Number of completed messages.
+  std::size_t message_count = 0;
+
+  bool message_started() const noexcept { return (flags & MessageStarted) != 0; }
+  bool header_complete() const noexcept { return (flags & HeaderComplete) != 0; }
+  bool message_ended() const noexcept { return (flags & MessageEnded) != 0; }
+  bool has_delta() const noexcept { return (flags & Delta) != 0; }
+};
+
+/// A completed message of a StreamParser as views into the parser (no JSON, no copy), valid until
+/// its next mutating call.
+struct MessageView {
+  /// The author's role.
+  Role role = Role::Assistant;
+  /// The author's name (tool messages), if any.
+  std::optional<std::string_view> name;
+  /// Channel, if any.
+  std::optional<std::string_view> channel;
+  /// Recipient, if any.
+  std::optional<std::string_view> recipient;
+  /// Content type, if any.
+  std::optional<std::string_view> content_type;
+  /// The message text.
+  std::string_view content;
+};
+
+namespace detail {
+inline std::optional<std::string_view> view(harmony_view v) noexcept { return borrowed(v.data, v.len); }
+inline std::optional<Role> role_of(std::int32_t r) noexcept {
+  if (r == HARMONY_ROLE_NONE) return std::nullopt;
+  return static_cast<Role>(r);
+}
+inline ParserEvent event_of(const harmony_parser_event& e) noexcept {
+  ParserEvent ev;
+  ev.flags = e.flags;
+  ev.state = static_cast<StreamState>(e.state);
+  ev.role = role_of(e.role);
+  ev.delta = view(e.delta);
+  ev.channel = view(e.channel);
+  ev.recipient = view(e.recipient);
+  ev.content_type = view(e.content_type);
+  ev.message_count = e.message_count;
+  return ev;
+}
+}  // namespace detail
+
 /// A streaming parser: feed completion tokens one at a time (as they are sampled) and read the
 /// content delta, header fields and completed messages after each.
 ///
@@ -1584,6 +1671,40 @@ class StreamParser {
   void process_eos() {
     detail::ErrorSlot err;
     err.check(harmony_parser_process_eos(handle(), err.out()), "harmony_parser_process_eos");
+  }
+
+  /// Feeds one token and returns what it did (one C call per sampled token; the views are
+  /// valid until the next mutating call). Throws exactly where process() throws.
+  ParserEvent step(std::uint32_t token) {
+    harmony_parser_event ev;
+    detail::ErrorSlot err;
+    err.check(harmony_parser_step(handle(), token, &ev, err.out()), "harmony_parser_step");
+    return detail::event_of(ev);
+  }
+
+  /// Signals the end of the stream like process_eos() and returns what it did (message_ended()
+  /// when a message in progress was completed).
+  ParserEvent step_eos() {
+    harmony_parser_event ev;
+    detail::ErrorSlot err;
+    err.check(harmony_parser_step_eos(handle(), &ev, err.out()), "harmony_parser_step_eos");
+    return detail::event_of(ev);
+  }
+
+  /// Completed message `index` (below message_count()) as views, without JSON. Throws
+  /// Error(HARMONY_ERROR_INVALID_ARGUMENT) for an index out of range.
+  MessageView message(std::size_t index) const {
+    harmony_message_view m;
+    detail::ErrorSlot err;
+    err.check(harmony_parser_message(handle(), index, &m, err.out()), "harmony_parser_message");
+    MessageView v;
+    v.role = static_cast<Role>(m.role);
+    v.name = detail::view(m.name);
+    v.channel = detail::view(m.channel);
+    v.recipient = detail::view(m.recipient);
+    v.content_type = detail::view(m.content_type);
+    v.content = detail::view(m.content).value_or(std::string_view());
+    return v;
   }
 
   /// Text added by the last token, borrowed (see the class comment); std::nullopt when there is

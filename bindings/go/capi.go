@@ -120,6 +120,38 @@ static hgo_step hgo_parser_process_eos(harmony_parser *p) {
 	return hgo_step_of(p, st, err);
 }
 
+// One event step (harmony_parser_step) and one message view, returned by value.
+typedef struct { harmony_status status; harmony_error *err; harmony_parser_event ev; } hgo_event_result;
+typedef struct { harmony_status status; harmony_error *err; harmony_message_view m; } hgo_message_result;
+typedef struct { harmony_status status; harmony_error *err; } hgo_status_result;
+
+static hgo_event_result hgo_parser_step(harmony_parser *p, uint32_t token) {
+	hgo_event_result r;
+	r.err = NULL;
+	r.status = harmony_parser_step(p, token, &r.ev, &r.err);
+	return r;
+}
+
+static hgo_event_result hgo_parser_step_eos(harmony_parser *p) {
+	hgo_event_result r;
+	r.err = NULL;
+	r.status = harmony_parser_step_eos(p, &r.ev, &r.err);
+	return r;
+}
+
+static hgo_message_result hgo_parser_message(const harmony_parser *p, size_t index) {
+	hgo_message_result r;
+	r.err = NULL;
+	r.status = harmony_parser_message(p, index, &r.m, &r.err);
+	return r;
+}
+
+static hgo_status_result hgo_json_validate(const char *json, size_t len) {
+	hgo_status_result r = {HARMONY_OK, NULL};
+	r.status = harmony_json_validate(json, len, &r.err);
+	return r;
+}
+
 enum { HGO_CHANNEL, HGO_RECIPIENT, HGO_CONTENT_TYPE, HGO_CONTENT };
 
 static hgo_borrowed hgo_parser_field(const harmony_parser *p, int which) {
@@ -508,3 +540,67 @@ const (
 	_ = uint(int(TokenCall)-int(C.HARMONY_TOKEN_CALL)) + uint(int(C.HARMONY_TOKEN_CALL)-int(TokenCall))
 	_ = uint(int(VocabSize)-int(C.HARMONY_VOCAB_SIZE)) + uint(int(C.HARMONY_VOCAB_SIZE)-int(VocabSize))
 )
+
+// cachedString returns cache when it already holds the bytes of v (no allocation: the
+// per-token event repeats the same channel and recipient), else a new copy.
+func cachedString(cache string, v C.harmony_view) string {
+	b := borrowedBytes(v.data, v.len)
+	if string(b) == cache {
+		return cache
+	}
+	return string(b)
+}
+
+// takeEvent converts an event into Go memory, reusing the strings of prev where unchanged.
+func takeEvent(r C.hgo_event_result, prev *Event) (Event, error) {
+	if err := takeError(r.status, r.err); err != nil {
+		return Event{Role: RoleNone}, err
+	}
+	ev := r.ev
+	return Event{
+		Flags:        EventFlags(ev.flags),
+		State:        StreamState(ev.state),
+		Role:         Role(ev.role),
+		Delta:        string(borrowedBytes(ev.delta.data, ev.delta.len)),
+		Channel:      cachedString(prev.Channel, ev.channel),
+		Recipient:    cachedString(prev.Recipient, ev.recipient),
+		ContentType:  cachedString(prev.ContentType, ev.content_type),
+		MessageCount: int(ev.message_count),
+	}, nil
+}
+
+func cParserStep(p parserPtr, token uint32, prev *Event) (Event, error) {
+	return takeEvent(C.hgo_parser_step(p, C.uint32_t(token)), prev)
+}
+
+func cParserStepEOS(p parserPtr, prev *Event) (Event, error) {
+	return takeEvent(C.hgo_parser_step_eos(p), prev)
+}
+
+func optionalString(v C.harmony_view) *string {
+	if v.data == nil {
+		return nil
+	}
+	s := string(borrowedBytes(v.data, v.len))
+	return &s
+}
+
+func cParserMessage(p parserPtr, index int) (Message, error) {
+	if index < 0 {
+		return Message{}, invalidArgument("message index %d is negative", index)
+	}
+	r := C.hgo_parser_message(p, C.size_t(index))
+	if err := takeError(r.status, r.err); err != nil {
+		return Message{}, err
+	}
+	m := NewTextMessage(Role(r.m.role), string(borrowedBytes(r.m.content.data, r.m.content.len)))
+	m.Name, m.Channel = optionalString(r.m.name), optionalString(r.m.channel)
+	m.Recipient, m.ContentType = optionalString(r.m.recipient), optionalString(r.m.content_type)
+	return m, nil
+}
+
+// cJSONValidate checks that raw is exactly one JSON value, as the library decides.
+func cJSONValidate(raw []byte) error {
+	r := C.hgo_json_validate(bytesArg(raw), C.size_t(len(raw)))
+	return takeError(r.status, r.err)
+}

@@ -2,6 +2,8 @@ package harmony
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 )
@@ -78,6 +80,10 @@ func marshalInput(what string, v json.Marshaler, isNil bool) ([]byte, error) {
 		return nil, invalidArgument("%s is nil", what)
 	}
 	js, err := v.MarshalJSON()
+	var he *Error
+	if errors.As(err, &he) { // the library's verdict (raw parameters JSON): keep its status
+		return nil, &Error{Status: he.Status, Message: fmt.Sprintf("%s: %v", what, err)}
+	}
 	if err != nil {
 		return nil, invalidArgument("%s: %v", what, err)
 	}

@@ -11,6 +11,7 @@ type StreamParser struct {
 	ptr      parserPtr
 	delta    []byte // copy of the last token's delta, reused between tokens
 	hasDelta bool
+	event    Event // the last Step event (its strings are reused while unchanged)
 }
 
 // NewStreamParser returns a parser for a completion whose first message has role (as after
@@ -157,4 +158,69 @@ func (p *StreamParser) Messages() ([]Message, error) {
 		return nil, err
 	}
 	return unmarshalMessages(js)
+}
+
+// EventFlags say what one token did (Event.Flags).
+type EventFlags uint32
+
+const (
+	// EventMessageStarted: the token began a message (<|start|>, the first token of a
+	// parser created with a role, or a token that ended one message and opened the next).
+	EventMessageStarted EventFlags = 1
+	// EventHeaderComplete: the header is complete; Channel, Recipient and ContentType are known.
+	EventHeaderComplete EventFlags = 2
+	// EventMessageEnded: a message was completed; the fields describe it unless a new one is open.
+	EventMessageEnded EventFlags = 4
+	// EventDelta: Delta holds text.
+	EventDelta EventFlags = 8
+)
+
+// Event is what one token did (Step): the text it added, the message boundaries and the
+// header of the message being read. It is a copy in Go memory; "" means absent.
+type Event struct {
+	Flags        EventFlags
+	State        StreamState // where the parser is after the token
+	Role         Role        // role of the described message, RoleNone when unknown
+	Delta        string      // text the token added
+	Channel      string      // channel of the current message (of the ended one after EventMessageEnded)
+	Recipient    string      // recipient of the same message, e.g. "functions.get_weather"
+	ContentType  string      // content type of the same message, e.g. "<|constrain|>json"
+	MessageCount int         // number of completed messages
+}
+
+// Has reports whether all of flags are set.
+func (e Event) Has(flags EventFlags) bool { return e.Flags&flags == flags }
+
+// Step feeds one token and returns what it did: one cgo call per sampled token. It fails
+// exactly where Process fails. LastDelta is not updated by Step (use Event.Delta).
+func (p *StreamParser) Step(token uint32) (Event, error) {
+	if p == nil || p.ptr == nil {
+		return Event{Role: RoleNone}, ErrClosed
+	}
+	ev, err := cParserStep(p.ptr, token, &p.event)
+	runtime.KeepAlive(p)
+	p.event, p.hasDelta = ev, false
+	return ev, err
+}
+
+// StepEOS signals the end of the stream like ProcessEOS and returns what it did
+// (EventMessageEnded when a message in progress was completed).
+func (p *StreamParser) StepEOS() (Event, error) {
+	if p == nil || p.ptr == nil {
+		return Event{Role: RoleNone}, ErrClosed
+	}
+	ev, err := cParserStepEOS(p.ptr, &p.event)
+	runtime.KeepAlive(p)
+	p.event, p.hasDelta = ev, false
+	return ev, err
+}
+
+// Message returns completed message i (0 <= i < MessageCount) without going through JSON.
+func (p *StreamParser) Message(i int) (Message, error) {
+	if p == nil || p.ptr == nil {
+		return Message{}, ErrClosed
+	}
+	m, err := cParserMessage(p.ptr, i)
+	runtime.KeepAlive(p)
+	return m, err
 }

@@ -288,3 +288,70 @@ func TestStreamParserBadArguments(t *testing.T) {
 		t.Errorf("Process(unknown id) = %v, want StatusParse", err)
 	}
 }
+
+// Issue 14: one cgo call per sampled token gives the delta, the boundaries and the header.
+func TestStepEvents(t *testing.T) {
+	enc := testEncoding(t)
+	toks, err := enc.Encode("<|channel|>analysis<|message|>Hm.<|end|><|start|>assistant<|channel|>commentary"+
+		" to=functions.f <|constrain|>json<|message|>{\"a\":1}<|call|>", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := NewStreamParser(enc, RoleAssistant)
+	defer p.Close()
+	q, _ := NewStreamParser(enc, RoleAssistant)
+	defer q.Close()
+	var text string
+	started, headers, ended := 0, 0, 0
+	for i, tok := range toks {
+		ev, err := p.Step(tok)
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if err := q.Process(tok); err != nil {
+			t.Fatal(err)
+		}
+		d, _ := q.LastDelta()
+		if ev.Delta != d || ev.State != q.State() || ev.MessageCount != q.MessageCount() || ev.Has(EventDelta) != (d != "") {
+			t.Errorf("step %d: event %+v disagrees with the accessors (delta %q)", i, ev, d)
+		}
+		text += ev.Delta
+		if ev.Has(EventMessageStarted) {
+			started++
+		}
+		if ev.Has(EventHeaderComplete) {
+			headers++
+			ch, _ := q.Channel()
+			rc, _ := q.Recipient()
+			if ev.Channel != ch || ev.Recipient != rc {
+				t.Errorf("header %d: %+v", headers, ev)
+			}
+		}
+		if ev.Has(EventMessageEnded) {
+			ended++
+			if ended == 2 && (ev.Channel != "commentary" || ev.Recipient != "functions.f" || ev.ContentType != "<|constrain|>json") {
+				t.Errorf("ended tool call: %+v", ev)
+			}
+		}
+	}
+	if started != 2 || headers != 2 || ended != 2 || text != `Hm.{"a":1}` {
+		t.Errorf("started %d headers %d ended %d text %q", started, headers, ended, text)
+	}
+	if ev, err := p.StepEOS(); err != nil || ev.Flags != 0 || ev.MessageCount != 2 {
+		t.Errorf("StepEOS = %+v, %v", ev, err)
+	}
+	m, err := p.Message(1)
+	if err != nil || m.Text() != `{"a":1}` || *m.Recipient != "functions.f" || *m.Channel != "commentary" || m.Name != nil {
+		t.Errorf("Message(1) = %+v, %v", m, err)
+	}
+	_, err = p.Message(2)
+	expectError(t, "message out of range", err, StatusInvalidArgument, "out of range")
+	r, _ := NewStreamParser(enc, RoleNone)
+	defer r.Close()
+	_, err = r.Step(5)
+	expectError(t, "step error", err, StatusParse, "<|start|>")
+	r.Close()
+	if _, err := r.Step(1); !errors.Is(err, ErrClosed) {
+		t.Errorf("Step after Close: %v", err)
+	}
+}

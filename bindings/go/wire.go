@@ -406,6 +406,21 @@ func (c *ToolNamespaceConfig) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MarshalJSON writes the tool with Parameters verbatim, once the library has checked that
+// they are exactly one JSON value (else a StatusInvalidJSON *Error), so that raw text can
+// never close the value early and add fields or tools of its own.
+func (c ToolDescription) MarshalJSON() ([]byte, error) {
+	if c.Parameters != nil {
+		if err := cJSONValidate(c.Parameters); err != nil {
+			var he *Error
+			errors.As(err, &he)
+			return nil, &Error{Status: he.Status, Message: "tool " + c.Name + ": parameters: " + he.Message}
+		}
+	}
+	type plain ToolDescription
+	return marshal(plain(c))
+}
+
 // UnmarshalJSON requires "name" and "description".
 func (c *ToolDescription) UnmarshalJSON(b []byte) error {
 	var w struct {

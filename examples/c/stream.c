@@ -1,5 +1,6 @@
 /* Renders a conversation, prints the prompt tokens, then streams a completion through the
- * parser token by token and prints each content delta as it arrives.
+ * parser with one harmony_parser_step call per token and prints each content delta as it
+ * arrives, and each message as it ends.
  *
  *   usage: harmony_c_example [conversation.json]   (default: examples/conversation.json) */
 #include <harmony.h>
@@ -50,17 +51,37 @@ int main(int argc, char **argv) {
   if (harmony_encode(enc, reply, strlen(reply), HARMONY_ENCODE_ALLOW_SPECIAL, &completion, &err) != HARMONY_OK)
     return fail("encode", err);
 
+  /* Stop sampling on <|return|> / <|call|> (the assistant-actions set), not on <|end|>,
+   * which also ends the analysis message that comes before the answer. */
+  const uint32_t *stops;
+  size_t nstops;
+  harmony_stop_tokens(enc, 1, &stops, &nstops);
+
+  /* One call per sampled token: the event carries the delta, the message boundaries and
+   * the current channel / recipient as views into the parser (valid until the next call). */
   harmony_parser *parser = NULL;
   if (harmony_parser_new(enc, HARMONY_ROLE_ASSISTANT, 0, &parser, &err) != HARMONY_OK) return fail("parser", err);
-  for (size_t i = 0; i < completion.len; i++) {
-    if (harmony_parser_process(parser, completion.data[i], &err) != HARMONY_OK) return fail("process", err);
-    const char *delta, *channel;
-    size_t dn, cn;
-    harmony_parser_last_delta(parser, &delta, &dn);
-    harmony_parser_current_channel(parser, &channel, &cn);
-    if (delta) printf("[%.*s] %.*s\n", (int)cn, channel ? channel : "", (int)dn, delta);
+  harmony_parser_event ev;
+  int stopped = 0;
+  for (size_t i = 0; i < completion.len && !stopped; i++) {
+    if (harmony_parser_step(parser, completion.data[i], &ev, &err) != HARMONY_OK) return fail("step", err);
+    if (ev.flags & HARMONY_EVENT_DELTA)
+      printf("[%.*s] %.*s\n", (int)ev.channel.len, ev.channel.data ? ev.channel.data : "", (int)ev.delta.len, ev.delta.data);
+    if (ev.flags & HARMONY_EVENT_MESSAGE_ENDED)
+      printf("-- message %zu ended (%.*s%s%.*s)\n", ev.message_count - 1, (int)ev.channel.len,
+             ev.channel.data ? ev.channel.data : "", ev.recipient.data ? " to " : "", (int)ev.recipient.len,
+             ev.recipient.data ? ev.recipient.data : "");
+    for (size_t k = 0; k < nstops; k++) stopped |= completion.data[i] == stops[k];
   }
-  if (harmony_parser_process_eos(parser, &err) != HARMONY_OK) return fail("eos", err);
+  if (harmony_parser_step_eos(parser, &ev, &err) != HARMONY_OK) return fail("eos", err);
+
+  /* Completed messages without JSON. */
+  for (size_t m = 0; m < harmony_parser_message_count(parser); m++) {
+    harmony_message_view v;
+    harmony_parser_message(parser, m, &v, NULL);
+    printf("message %zu: %.*s: %.*s\n", m, (int)v.channel.len, v.channel.data ? v.channel.data : "", (int)v.content.len,
+           v.content.data);
+  }
   harmony_string messages;
   harmony_parser_messages_json(parser, &messages, NULL);
   printf("messages: %s\n", messages.data);

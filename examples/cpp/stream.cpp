@@ -1,5 +1,6 @@
 // Renders a conversation with the C++ wrapper, then streams a completion through
-// harmony::StreamParser token by token, printing each content delta with its channel.
+// harmony::StreamParser with one step() per token, printing each content delta with its
+// channel and each message as it ends.
 //
 //   usage: harmony_cpp_example [conversation.json]   (default: examples/conversation.json)
 #include <harmony.hpp>
@@ -28,13 +29,15 @@ int main(int argc, char** argv) {
         "<|start|>assistant<|channel|>final<|message|>It is 21 °C and sunny in Tokyo ☀️.<|return|>",
         /*allow_special=*/true);
 
+    // One call per sampled token: the event's views borrow the parser until the next step().
     harmony::StreamParser parser(enc, harmony::Role::Assistant);
     for (uint32_t token : completion) {
-      parser.process(token);
-      if (auto delta = parser.last_delta())  // borrowed view, valid until the next process()
-        std::cout << '[' << parser.channel().value_or("") << "] " << *delta << '\n';
+      harmony::ParserEvent ev = parser.step(token);
+      if (ev.has_delta()) std::cout << '[' << ev.channel.value_or("") << "] " << *ev.delta << '\n';
+      if (ev.message_ended())
+        std::cout << "-- message " << ev.message_count - 1 << " ended (" << ev.channel.value_or("") << ")\n";
     }
-    parser.process_eos();
+    parser.step_eos();
     for (const harmony::Message& m : parser.messages())
       std::cout << m.channel.value_or("") << ": " << m.text() << '\n';
   } catch (const harmony::Error& e) {

@@ -9,8 +9,9 @@ use crate::error::{Error, Result};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
+/// A request that does not have the Chat Completions shape: `INVALID_JSON`, with the path.
 fn bad(path: &str, reason: impl std::fmt::Display) -> Error {
-    Error::InvalidArgument(format!("{path}: {reason}"))
+    Error::InvalidJson { what: "chat completions request", detail: format!("{path}: {reason}") }
 }
 
 fn type_name(v: &Value) -> &'static str {

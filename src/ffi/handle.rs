@@ -23,7 +23,29 @@ pub(crate) unsafe fn borrow_mut<'a, T>(p: *mut T, what: &str) -> Result<&'a mut 
     unsafe { p.as_mut() }.ok_or_else(|| FfiError::null(what))
 }
 
-/// Borrows `len` elements at `p`. NULL is allowed only when `len` is 0.
+/// Largest element count of a caller array of `T`: its size in bytes must stay below
+/// `PTRDIFF_MAX` (`isize::MAX`), the bound of every real object and of Rust slices.
+pub(crate) const fn max_len<T>() -> usize {
+    let size = if std::mem::size_of::<T>() == 0 { 1 } else { std::mem::size_of::<T>() };
+    (isize::MAX as usize - 1) / size
+}
+
+/// Rejects a caller length or capacity that no real array of `T` can have (such as
+/// `SIZE_MAX`, `SIZE_MAX / 2` or `PTRDIFF_MAX + 1`, typically a negative number or garbage
+/// converted to `size_t`), before anything is read or allocated from it.
+pub(crate) fn check_len<T>(len: usize, what: &str) -> Result<(), FfiError> {
+    if len > max_len::<T>() {
+        return Err(FfiError::invalid(format!(
+            "`{what}` has length {len}, more than any array can hold ({} elements of {} bytes)",
+            max_len::<T>(),
+            std::mem::size_of::<T>()
+        )));
+    }
+    Ok(())
+}
+
+/// Borrows `len` elements at `p`. NULL is allowed only when `len` is 0; a length no real
+/// array can have ([`check_len`]) is an invalid-argument error.
 ///
 /// # Safety
 /// A non-NULL `p` must point to `len` initialised, live elements.
@@ -31,6 +53,7 @@ pub(crate) unsafe fn slice<'a, T>(p: *const T, len: usize, what: &str) -> Result
     if len == 0 {
         return Ok(&[]);
     }
+    check_len::<T>(len, what)?;
     if p.is_null() {
         return Err(FfiError::invalid(format!("`{what}` is NULL but its length is {len}")));
     }
@@ -176,6 +199,7 @@ pub(crate) unsafe fn copy_to_caller<T: Copy>(
     out_len: *mut usize,
     unit: &str,
 ) -> Result<(), FfiError> {
+    check_len::<T>(cap, "cap")?;
     // SAFETY: optional out-parameter per contract.
     unsafe { write_out(out_len, src.len(), "out_len") }?;
     if src.len() > cap {

@@ -321,7 +321,18 @@ pub unsafe extern "C" fn harmony_encode_into(
 
 fn decode_tokens(tokens: &[u32], flags: u32) -> Result<String, FfiError> {
     check_flags(flags, HARMONY_DECODE_LOSSY)?;
-    Ok(if flags & HARMONY_DECODE_LOSSY != 0 { tokenizer::decode_lossy(tokens)? } else { tokenizer::decode_utf8(tokens)? })
+    // The buffer grows with the bytes actually decoded, never reserved from the caller's
+    // count (a bogus count must not become a huge allocation and an abort).
+    let mut bytes = Vec::new();
+    tokenizer::decode_bytes_into(tokens, &mut bytes)?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) if flags & HARMONY_DECODE_LOSSY != 0 => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        Err(e) => {
+            let detail = e.utf8_error().to_string();
+            return Err(crate::Error::InvalidUtf8 { context: "decoded tokens".into(), detail }.into());
+        }
+    })
 }
 
 /// Decodes `n` tokens (borrowed) to UTF-8 text. Fails with `HARMONY_ERROR_UNKNOWN_TOKEN` on
@@ -364,6 +375,16 @@ pub unsafe extern "C" fn harmony_decode_into(
         let text = decode_tokens(slice(tokens, n, "tokens")?, flags)?;
         copy_to_caller(text.as_bytes(), buf.cast::<u8>(), cap, out_len, "bytes")
     })
+}
+
+/// Checks that `json` (`len` bytes of UTF-8, borrowed) is exactly one JSON value, surrounding
+/// whitespace allowed: `HARMONY_OK`, or `HARMONY_ERROR_INVALID_JSON` (`INVALID_UTF8`) naming
+/// what is wrong. The C++, Go and C# wrappers call it before they place caller-supplied raw
+/// JSON (a tool's parameter schema) into the JSON they build, so that such text can never
+/// close the value early and add fields or tools of its own.
+#[no_mangle]
+pub unsafe extern "C" fn harmony_json_validate(json: *const c_char, len: usize, err: *mut *mut harmony_error) -> harmony_status {
+    boundary(err, || unsafe { Ok(crate::chat::validate_json_value(utf8(json, len, "json")?)?) })
 }
 
 /// Points `*tokens` at the library's static array of stop tokens for completions

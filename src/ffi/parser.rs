@@ -3,7 +3,8 @@
 use super::error::{boundary, guard, harmony_error, harmony_status, FfiError};
 use super::handle::*;
 use super::{harmony_encoding, harmony_string, parse_flags, role_arg, string_out, EMPTY_STRING};
-use crate::chat::messages_to_json;
+use crate::chat::{messages_to_json, Role};
+use crate::parse::event::StepEvent;
 use crate::parse::StreamParser;
 use std::ffi::c_char;
 use std::sync::Arc;
@@ -95,6 +96,179 @@ pub unsafe extern "C" fn harmony_parser_process_eos(parser: *mut harmony_parser,
     })
 }
 
+/// A borrowed run of UTF-8 bytes inside a library object (not NUL-terminated): `data` is
+/// NULL when there is no value, and the bytes stay valid until the owner's next mutating call.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct harmony_view {
+    /// The bytes, or NULL for "absent" (an empty value is non-NULL with `len` 0).
+    pub data: *const c_char,
+    /// Number of bytes.
+    pub len: usize,
+}
+
+const NO_VIEW: harmony_view = harmony_view { data: std::ptr::null(), len: 0 };
+
+fn view(text: Option<&str>) -> harmony_view {
+    text.map_or(NO_VIEW, |t| harmony_view { data: t.as_ptr().cast(), len: t.len() })
+}
+
+fn role_code(role: Option<Role>) -> i32 {
+    role.map_or(-1, |r| r as i32)
+}
+
+/// Event flag: the token began a message (`<|start|>`, the first token of a parser created
+/// with a role, or a token that ended one message and opened the next).
+pub const HARMONY_EVENT_MESSAGE_STARTED: u32 = 1;
+/// Event flag: the header is complete (`<|message|>`); channel, recipient and content type
+/// are known and content follows.
+pub const HARMONY_EVENT_HEADER_COMPLETE: u32 = 2;
+/// Event flag: a message was completed (a stop token, or the end of the stream inside
+/// content); it is `harmony_parser_message(parser, message_count - 1, ...)`.
+pub const HARMONY_EVENT_MESSAGE_ENDED: u32 = 4;
+/// Event flag: `delta` holds text.
+pub const HARMONY_EVENT_DELTA: u32 = 8;
+
+/// What one token did, filled by `harmony_parser_step` into a caller-owned struct. The views
+/// borrow the parser's memory and stay valid until its next mutating call (`step`,
+/// `process*`, `free`).
+#[repr(C)]
+pub struct harmony_parser_event {
+    /// `HARMONY_EVENT_*` bits.
+    pub flags: u32,
+    /// `harmony_stream_state` after the token.
+    pub state: i32,
+    /// `harmony_role` of the message the views describe, or `HARMONY_ROLE_NONE`.
+    pub role: i32,
+    /// Text the token added to the content (NULL when none: header tokens, or a UTF-8
+    /// character still incomplete).
+    pub delta: harmony_view,
+    /// Channel of the current message once its header is complete; after
+    /// `HARMONY_EVENT_MESSAGE_ENDED` with no new message open, of the message that ended.
+    pub channel: harmony_view,
+    /// Recipient of the same message (e.g. `functions.get_weather` for a tool call).
+    pub recipient: harmony_view,
+    /// Content type of the same message (e.g. `<|constrain|>json`).
+    pub content_type: harmony_view,
+    /// Number of completed messages (as `harmony_parser_message_count`).
+    pub message_count: usize,
+}
+
+const EMPTY_EVENT: harmony_parser_event = harmony_parser_event {
+    flags: 0,
+    state: 0,
+    role: -1,
+    delta: NO_VIEW,
+    channel: NO_VIEW,
+    recipient: NO_VIEW,
+    content_type: NO_VIEW,
+    message_count: 0,
+};
+
+fn event_out(ev: StepEvent<'_>) -> harmony_parser_event {
+    harmony_parser_event {
+        flags: ev.flags,
+        state: ev.state as i32,
+        role: role_code(ev.role),
+        delta: view(ev.delta),
+        channel: view(ev.channel),
+        recipient: view(ev.recipient),
+        content_type: view(ev.content_type),
+        message_count: ev.message_count,
+    }
+}
+
+/// Feeds one token and fills `*event` with what it did: one call per sampled token, no state
+/// tracking in the caller. Fails exactly where `harmony_parser_process` fails (then `*event`
+/// is zeroed with `role` `HARMONY_ROLE_NONE`); `event` must not be NULL (checked before the
+/// token is consumed). The event's views are valid until the parser's next mutating call.
+#[no_mangle]
+pub unsafe extern "C" fn harmony_parser_step(
+    parser: *mut harmony_parser,
+    token: u32,
+    event: *mut harmony_parser_event,
+    err: *mut *mut harmony_error,
+) -> harmony_status {
+    boundary(err, || unsafe {
+        write_opt(event, EMPTY_EVENT);
+        let event = out_slot(event, "event")?;
+        event.write(event_out(borrow_mut(parser, "parser")?.inner.process_event(token)?));
+        Ok(())
+    })
+}
+
+/// Signals the end of the stream like `harmony_parser_process_eos` and fills `*event`
+/// (`HARMONY_EVENT_MESSAGE_ENDED` when a message in progress was completed).
+#[no_mangle]
+pub unsafe extern "C" fn harmony_parser_step_eos(
+    parser: *mut harmony_parser,
+    event: *mut harmony_parser_event,
+    err: *mut *mut harmony_error,
+) -> harmony_status {
+    boundary(err, || unsafe {
+        write_opt(event, EMPTY_EVENT);
+        let event = out_slot(event, "event")?;
+        event.write(event_out(borrow_mut(parser, "parser")?.inner.process_eos_event()?));
+        Ok(())
+    })
+}
+
+/// A completed message of a parser, as borrowed views (no JSON), filled by
+/// `harmony_parser_message`. Valid until the parser's next mutating call.
+#[repr(C)]
+pub struct harmony_message_view {
+    /// `harmony_role` of the author.
+    pub role: i32,
+    /// Author name (tool messages, e.g. `functions.get_weather`), NULL if none.
+    pub name: harmony_view,
+    /// Channel, NULL if none.
+    pub channel: harmony_view,
+    /// Recipient, NULL if none.
+    pub recipient: harmony_view,
+    /// Content type, NULL if none.
+    pub content_type: harmony_view,
+    /// The message text (a parsed message has exactly one text part).
+    pub content: harmony_view,
+}
+
+const EMPTY_MESSAGE: harmony_message_view = harmony_message_view {
+    role: -1,
+    name: NO_VIEW,
+    channel: NO_VIEW,
+    recipient: NO_VIEW,
+    content_type: NO_VIEW,
+    content: NO_VIEW,
+};
+
+/// Fills `*out` with completed message `index` (0-based, below
+/// `harmony_parser_message_count`) as borrowed views. An index out of range is
+/// `HARMONY_ERROR_INVALID_ARGUMENT` and `*out` is zeroed with `role` `HARMONY_ROLE_NONE`.
+#[no_mangle]
+pub unsafe extern "C" fn harmony_parser_message(
+    parser: *const harmony_parser,
+    index: usize,
+    out: *mut harmony_message_view,
+    err: *mut *mut harmony_error,
+) -> harmony_status {
+    boundary(err, || unsafe {
+        write_opt(out, EMPTY_MESSAGE);
+        let out = out_slot(out, "out")?;
+        let messages = borrow(parser, "parser")?.inner.messages();
+        let m = messages
+            .get(index)
+            .ok_or_else(|| FfiError::invalid(format!("message index {index} is out of range ({} messages)", messages.len())))?;
+        out.write(harmony_message_view {
+            role: role_code(Some(m.author.role)),
+            name: view(m.author.name.as_deref()),
+            channel: view(m.channel.as_deref()),
+            recipient: view(m.recipient.as_deref()),
+            content_type: view(m.content_type.as_deref()),
+            content: view(m.text()),
+        });
+        Ok(())
+    })
+}
+
 /// Current `harmony_stream_state`, or -1 for a NULL parser.
 #[no_mangle]
 pub unsafe extern "C" fn harmony_parser_state(parser: *const harmony_parser) -> i32 {
@@ -106,8 +280,7 @@ pub unsafe extern "C" fn harmony_parser_state(parser: *const harmony_parser) -> 
 #[no_mangle]
 pub unsafe extern "C" fn harmony_parser_current_role(parser: *const harmony_parser) -> i32 {
     guard(-1, || {
-        let role = unsafe { parser.as_ref() }.and_then(|p| p.inner.current_role());
-        role.map_or(-1, |r| crate::chat::Role::ALL.iter().position(|x| *x == r).unwrap_or(0) as i32)
+        role_code(unsafe { parser.as_ref() }.and_then(|p| p.inner.current_role()))
     })
 }
 
@@ -183,4 +356,20 @@ pub unsafe extern "C" fn harmony_parser_messages_json(
         out.write(string_out(messages_to_json(p.messages())));
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_constants_match_the_core() {
+        assert_eq!(HARMONY_EVENT_MESSAGE_STARTED, StepEvent::MESSAGE_STARTED);
+        assert_eq!(HARMONY_EVENT_HEADER_COMPLETE, StepEvent::HEADER_COMPLETE);
+        assert_eq!(HARMONY_EVENT_MESSAGE_ENDED, StepEvent::MESSAGE_ENDED);
+        assert_eq!(HARMONY_EVENT_DELTA, StepEvent::DELTA);
+        for (i, r) in Role::ALL.iter().enumerate() {
+            assert_eq!(role_code(Some(*r)), i as i32, "harmony_role values follow Role::ALL");
+        }
+    }
 }

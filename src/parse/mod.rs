@@ -5,6 +5,7 @@
 //! the message text as text: each token costs the same however long the message is.
 
 mod header;
+pub mod event;
 
 pub use header::Header;
 

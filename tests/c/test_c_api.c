@@ -339,6 +339,179 @@ static void test_tokens_info(const harmony_encoding *enc) {
   CHECK(!harmony_token_is_special(199997) && !harmony_token_is_special(201089));
 }
 
+/* Compares a view with a C string (NULL for an absent view). */
+static int view_is(harmony_view v, const char *want) {
+  if (!want) return v.data == NULL && v.len == 0;
+  return v.data != NULL && v.len == strlen(want) && memcmp(v.data, want, v.len) == 0;
+}
+
+/* harmony_parser_step: one call per token gives the delta, the message boundaries and the
+ * header fields; harmony_parser_message gives completed messages without JSON. */
+static void test_events(const harmony_encoding *enc) {
+  const char *text =
+      "<|channel|>analysis<|message|>Need weather.<|end|>"
+      "<|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\":\"Oslo\"}<|call|>";
+  harmony_tokens t = {NULL, 0};
+  CHECK_STATUS(harmony_encode(enc, text, strlen(text), HARMONY_ENCODE_ALLOW_SPECIAL, &t, NULL), HARMONY_OK);
+  harmony_parser *p = NULL, *q = NULL;
+  CHECK_STATUS(harmony_parser_new(enc, HARMONY_ROLE_ASSISTANT, 0, &p, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_new(enc, HARMONY_ROLE_ASSISTANT, 0, &q, NULL), HARMONY_OK);
+  char streamed[256];
+  size_t streamed_len = 0;
+  int started = 0, headers = 0, ended = 0;
+  harmony_parser_event ev;
+  for (size_t i = 0; i < t.len; i++) {
+    harmony_error *err = (harmony_error *)0x1;
+    CHECK_STATUS(harmony_parser_step(p, t.data[i], &ev, &err), HARMONY_OK);
+    CHECK(err == NULL);
+    /* The event agrees with the accessors of a parser fed the same token. */
+    CHECK_STATUS(harmony_parser_process(q, t.data[i], NULL), HARMONY_OK);
+    const char *d;
+    size_t n;
+    CHECK_STATUS(harmony_parser_last_delta(q, &d, &n), HARMONY_OK);
+    CHECK(ev.state == harmony_parser_state(q));
+    CHECK(ev.message_count == harmony_parser_message_count(q));
+    CHECK((ev.delta.data == NULL) == (d == NULL) && ev.delta.len == n && (!d || memcmp(ev.delta.data, d, n) == 0));
+    CHECK(((ev.flags & HARMONY_EVENT_DELTA) != 0) == (ev.delta.len > 0));
+    if (ev.flags & HARMONY_EVENT_DELTA) {
+      CHECK(streamed_len + ev.delta.len < sizeof streamed);
+      memcpy(streamed + streamed_len, ev.delta.data, ev.delta.len);
+      streamed_len += ev.delta.len;
+    }
+    if (ev.flags & HARMONY_EVENT_MESSAGE_STARTED) started++;
+    if (ev.flags & HARMONY_EVENT_HEADER_COMPLETE) {
+      headers++;
+      CHECK(ev.state == HARMONY_STREAM_CONTENT && ev.role == HARMONY_ROLE_ASSISTANT);
+      CHECK(t.data[i] == HARMONY_TOKEN_MESSAGE);
+      CHECK(view_is(ev.channel, headers == 1 ? "analysis" : "commentary"));
+      CHECK(view_is(ev.recipient, headers == 1 ? NULL : "functions.get_weather"));
+      CHECK(view_is(ev.content_type, headers == 1 ? NULL : "<|constrain|>json"));
+    }
+    if (ev.flags & HARMONY_EVENT_MESSAGE_ENDED) {
+      ended++;
+      /* The views describe the message that just ended. */
+      CHECK(ev.state == HARMONY_STREAM_EXPECT_START && ev.message_count == (size_t)ended);
+      CHECK(view_is(ev.channel, ended == 1 ? "analysis" : "commentary"));
+      CHECK(view_is(ev.recipient, ended == 1 ? NULL : "functions.get_weather"));
+    }
+    if (i == 0) CHECK(ev.flags == HARMONY_EVENT_MESSAGE_STARTED && ev.state == HARMONY_STREAM_HEADER);
+  }
+  CHECK(started == 2 && headers == 2 && ended == 2);
+  CHECK(streamed_len == strlen("Need weather.{\"city\":\"Oslo\"}") &&
+        memcmp(streamed, "Need weather.{\"city\":\"Oslo\"}", streamed_len) == 0);
+  CHECK_STATUS(harmony_parser_step_eos(p, &ev, NULL), HARMONY_OK);
+  CHECK(ev.flags == 0 && ev.message_count == 2 && ev.delta.data == NULL);
+
+  /* Completed messages as views. */
+  harmony_message_view m;
+  CHECK_STATUS(harmony_parser_message(p, 1, &m, NULL), HARMONY_OK);
+  CHECK(m.role == HARMONY_ROLE_ASSISTANT && view_is(m.name, NULL) && view_is(m.channel, "commentary"));
+  CHECK(view_is(m.recipient, "functions.get_weather") && view_is(m.content_type, "<|constrain|>json"));
+  CHECK(view_is(m.content, "{\"city\":\"Oslo\"}"));
+  CHECK_STATUS(harmony_parser_message(p, 0, &m, NULL), HARMONY_OK);
+  CHECK(view_is(m.content, "Need weather.") && view_is(m.channel, "analysis") && view_is(m.recipient, NULL));
+  harmony_error *err = NULL;
+  CHECK_STATUS(harmony_parser_message(p, 2, &m, &err), HARMONY_ERROR_INVALID_ARGUMENT);
+  expect_error(err, HARMONY_ERROR_INVALID_ARGUMENT, "index 2 is out of range (2 messages)");
+  CHECK(m.role == HARMONY_ROLE_NONE && m.content.data == NULL);
+  CHECK_STATUS(harmony_parser_message(NULL, 0, &m, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  CHECK_STATUS(harmony_parser_message(p, 0, NULL, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+
+  /* End of stream inside content ends the message; a tool message's author name is a view. */
+  const char *tool = "<|start|>functions.get_weather to=assistant<|channel|>commentary<|message|>sunny";
+  harmony_tokens tt = {NULL, 0};
+  CHECK_STATUS(harmony_encode(enc, tool, strlen(tool), HARMONY_ENCODE_ALLOW_SPECIAL, &tt, NULL), HARMONY_OK);
+  harmony_parser *r = NULL;
+  CHECK_STATUS(harmony_parser_new(enc, HARMONY_ROLE_NONE, 0, &r, NULL), HARMONY_OK);
+  for (size_t i = 0; i < tt.len; i++) {
+    CHECK_STATUS(harmony_parser_step(r, tt.data[i], &ev, NULL), HARMONY_OK);
+    if (i == 0) CHECK(ev.flags == HARMONY_EVENT_MESSAGE_STARTED && ev.role == HARMONY_ROLE_NONE);
+  }
+  CHECK_STATUS(harmony_parser_step_eos(r, &ev, NULL), HARMONY_OK);
+  CHECK(ev.flags == HARMONY_EVENT_MESSAGE_ENDED && ev.role == HARMONY_ROLE_TOOL && view_is(ev.recipient, "assistant"));
+  CHECK_STATUS(harmony_parser_message(r, 0, &m, NULL), HARMONY_OK);
+  CHECK(m.role == HARMONY_ROLE_TOOL && view_is(m.name, "functions.get_weather") && view_is(m.content, "sunny"));
+  harmony_parser_free(r);
+  harmony_tokens_free(&tt);
+
+  /* Errors: the event is reset, a NULL event consumes no token. */
+  CHECK_STATUS(harmony_parser_new(enc, HARMONY_ROLE_NONE, 0, &r, NULL), HARMONY_OK);
+  ev.flags = 99;
+  CHECK_STATUS(harmony_parser_step(r, 5, &ev, &err), HARMONY_ERROR_PARSE);
+  expect_error(err, HARMONY_ERROR_PARSE, "<|start|>");
+  CHECK(ev.flags == 0 && ev.role == HARMONY_ROLE_NONE && ev.delta.data == NULL);
+  harmony_parser_free(r);
+  CHECK_STATUS(harmony_parser_new(enc, HARMONY_ROLE_NONE, 0, &r, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_step(r, HARMONY_TOKEN_START, NULL, &err), HARMONY_ERROR_INVALID_ARGUMENT);
+  expect_error(err, HARMONY_ERROR_INVALID_ARGUMENT, "event");
+  CHECK(harmony_parser_state(r) == HARMONY_STREAM_EXPECT_START);
+  CHECK_STATUS(harmony_parser_step_eos(r, NULL, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  CHECK_STATUS(harmony_parser_step(NULL, 1, &ev, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  CHECK_STATUS(harmony_parser_step_eos(NULL, &ev, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  harmony_parser_free(r);
+  harmony_parser_free(p);
+  harmony_parser_free(q);
+  harmony_tokens_free(&t);
+}
+
+/* llama.cpp's llama_token is int32_t: arrays are passed by a pointer cast, ids by a value
+ * cast (the documented zero-cost path); negative ids are outside the vocabulary. */
+static void test_llama_token_cast(const harmony_encoding *enc) {
+  const int32_t reply[] = {200005, 17196, 200008, 19, 200002};
+  harmony_parser *p = NULL;
+  CHECK_STATUS(harmony_parser_new(enc, HARMONY_ROLE_ASSISTANT, 0, &p, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_process_tokens(p, (const uint32_t *)reply, 5, NULL), HARMONY_OK);
+  CHECK(harmony_parser_message_count(p) == 1);
+  harmony_parser_free(p);
+  harmony_string s;
+  CHECK_STATUS(harmony_decode(enc, (const uint32_t *)reply + 3, 1, 0, &s, NULL), HARMONY_OK);
+  CHECK(strcmp(s.data, "4") == 0);
+  harmony_string_free(&s);
+  const int32_t null_token = -1;
+  CHECK_STATUS(harmony_decode(enc, (const uint32_t *)&null_token, 1, 0, &s, NULL), HARMONY_ERROR_UNKNOWN_TOKEN);
+  CHECK_STATUS(harmony_parser_new(enc, HARMONY_ROLE_NONE, 0, &p, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_process(p, (uint32_t)null_token, NULL), HARMONY_ERROR_PARSE);
+  harmony_parser_free(p);
+}
+
+/* Raw JSON is exactly one value, or INVALID_JSON (the wrappers' guard against splicing). */
+static void test_json_validate(void) {
+  const char *ok[] = {"{\"type\":\"object\"}", " [1, 2] \n", "null", "\"s\"", "3.5", "{}"};
+  for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) CHECK_STATUS(harmony_json_validate(ok[i], strlen(ok[i]), NULL), HARMONY_OK);
+  const char *bad[] = {"", " ", "{\"type\":\"object\"}},{\"name\":\"injected_tool\",\"description\":\"evil\"",
+                       "{} {}", "{\"a\":1},", "1 2", "{\"a\":", "nul", "{\"a\":1}]"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    harmony_error *err = NULL;
+    CHECK_STATUS(harmony_json_validate(bad[i], strlen(bad[i]), &err), HARMONY_ERROR_INVALID_JSON);
+    expect_error(err, HARMONY_ERROR_INVALID_JSON, "invalid raw JSON");
+  }
+  harmony_error *err = NULL;
+  CHECK_STATUS(harmony_json_validate("{\"a\":1}}", 8, &err), HARMONY_ERROR_INVALID_JSON);
+  expect_error(err, HARMONY_ERROR_INVALID_JSON, "trailing characters");
+  CHECK_STATUS(harmony_json_validate("\"\xff\"", 3, NULL), HARMONY_ERROR_INVALID_UTF8);
+  CHECK_STATUS(harmony_json_validate(NULL, 0, NULL), HARMONY_ERROR_INVALID_JSON);
+  CHECK_STATUS(harmony_json_validate(NULL, 2, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+}
+
+/* Wrong-shaped input is INVALID_JSON everywhere, and the message names the field path. */
+static void test_error_paths(const harmony_encoding *enc) {
+  harmony_tokens t = {NULL, 0};
+  harmony_error *err = NULL;
+  CHECK_STATUS(harmony_chat_render(enc, "{}", 2, NULL, 0, &t, &err), HARMONY_ERROR_INVALID_JSON);
+  expect_error(err, HARMONY_ERROR_INVALID_JSON, "missing `messages`");
+  const char *img = "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{}}]}]}";
+  CHECK_STATUS(harmony_chat_render(enc, img, strlen(img), NULL, 0, &t, &err), HARMONY_ERROR_INVALID_JSON);
+  expect_error(err, HARMONY_ERROR_INVALID_JSON, "messages[0].content[0]: unsupported content part type `image_url`");
+  const char *conv = "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"user\",\"content\":[{\"type\":\"image\",\"url\":\"x\"}]}]}";
+  CHECK_STATUS(harmony_render(enc, HARMONY_RENDER_CONVERSATION, conv, strlen(conv), 0, 0, &t, &err), HARMONY_ERROR_INVALID_JSON);
+  expect_error(err, HARMONY_ERROR_INVALID_JSON, "invalid conversation JSON: messages[1].content[0].type: unknown variant `image`");
+  const char *msg = "{\"role\":\"user\",\"content\":\"a\",\"channel\":5}";
+  CHECK_STATUS(harmony_render(enc, HARMONY_RENDER_MESSAGE, msg, strlen(msg), 0, 0, &t, &err), HARMONY_ERROR_INVALID_JSON);
+  expect_error(err, HARMONY_ERROR_INVALID_JSON, "invalid message JSON: channel: invalid type: integer `5`");
+  CHECK_STATUS(harmony_render(enc, HARMONY_RENDER_CONVERSATION, "{}", 2, 0, 0, &t, &err), HARMONY_ERROR_INVALID_JSON);
+  expect_error(err, HARMONY_ERROR_INVALID_JSON, "missing field `messages`");
+}
+
 static void test_chat(const harmony_encoding *enc) {
   const char *req = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}";
   const char *opts = "{\"conversation_start_date\":\"2025-06-28\",\"id\":\"chatcmpl-7\"}";
@@ -354,8 +527,8 @@ static void test_chat(const harmony_encoding *enc) {
   CHECK_STATUS(harmony_chat_render(enc, req, strlen(req), NULL, 0, &t, NULL), HARMONY_OK);
   harmony_tokens_free(&t);
   const char *bad = "{\"messages\":[{\"role\":\"tool\",\"tool_call_id\":\"x\",\"content\":\"1\"}]}";
-  CHECK_STATUS(harmony_chat_render(enc, bad, strlen(bad), NULL, 0, &t, &err), HARMONY_ERROR_INVALID_ARGUMENT);
-  expect_error(err, HARMONY_ERROR_INVALID_ARGUMENT, "tool_call_id");
+  CHECK_STATUS(harmony_chat_render(enc, bad, strlen(bad), NULL, 0, &t, &err), HARMONY_ERROR_INVALID_JSON);
+  expect_error(err, HARMONY_ERROR_INVALID_JSON, "messages[0]: tool message refers to unknown tool_call_id `x`");
   CHECK_STATUS(harmony_chat_render(enc, req, strlen(req), "{\"colour\":1}", 12, &t, &err), HARMONY_ERROR_INVALID_JSON);
   expect_error(err, HARMONY_ERROR_INVALID_JSON, "colour");
 
@@ -406,6 +579,10 @@ int main(void) {
   test_encode_decode(enc);
   test_tokens_info(enc);
   test_chat(enc);
+  test_events(enc);
+  test_llama_token_cast(enc);
+  test_json_validate();
+  test_error_paths(enc);
   harmony_encoding_free(enc);
   if (failures) {
     fprintf(stderr, "%d check(s) failed\n", failures);

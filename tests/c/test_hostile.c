@@ -438,6 +438,80 @@ static void test_parser_misuse(void) {
   harmony_parser_free(p);
 }
 
+/* Issue 14, defect 3: a length or capacity no real array can have (SIZE_MAX, SIZE_MAX / 2,
+ * PTRDIFF_MAX + 1: a negative number or garbage converted to size_t) used to abort on a failed
+ * allocation, segfault or read past the buffer. Every length parameter rejects it with
+ * INVALID_ARGUMENT before reading or allocating, and the outputs keep their reset values. */
+static void test_impossible_lengths(void) {
+  const size_t huge[] = {SIZE_MAX, SIZE_MAX / 2, (size_t)PTRDIFF_MAX + 1};
+  const char *conv = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  const char *req = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+  const size_t cl = strlen(conv), rl = strlen(req);
+  const uint32_t tok[] = {200006, 1428, 200008, 3686, 200007};
+  uint32_t buf[64];
+  char cbuf[64];
+  for (size_t i = 0; i < sizeof huge / sizeof *huge; i++) {
+    const size_t h = huge[i];
+    harmony_tokens t = {(uint32_t *)0x1, 7};
+    harmony_string s = {(char *)0x1, 7};
+    size_t n = 7;
+    uint32_t id = 7;
+    harmony_error *err = NULL;
+#define EXPECT_HUGE(call)                                            \
+  do {                                                               \
+    err = NULL;                                                      \
+    CHECK_STATUS((call), HARMONY_ERROR_INVALID_ARGUMENT);            \
+    CHECK(err != NULL && strstr(harmony_error_message(err), "length")); \
+    harmony_error_free(err);                                         \
+  } while (0)
+    EXPECT_HUGE(harmony_render(enc, HARMONY_RENDER_CONVERSATION, conv, h, 0, 0, &t, &err));
+    CHECK(t.data == NULL && t.len == 0);
+    EXPECT_HUGE(harmony_render_into(enc, HARMONY_RENDER_CONVERSATION, conv, h, 0, 0, buf, 64, &n, &err));
+    CHECK(n == 0);
+    n = 7;
+    EXPECT_HUGE(harmony_render_into(enc, HARMONY_RENDER_CONVERSATION, conv, cl, 0, 0, buf, h, &n, &err));
+    CHECK(n == 0);
+    EXPECT_HUGE(harmony_parse(enc, tok, h, HARMONY_ROLE_NONE, 0, &s, &err));
+    CHECK(s.data == NULL && s.len == 0);
+    EXPECT_HUGE(harmony_encode(enc, "hi", h, 0, &t, &err));
+    EXPECT_HUGE(harmony_encode_into(enc, "hi", h, 0, buf, 64, &n, &err));
+    EXPECT_HUGE(harmony_encode_into(enc, "hi", 2, 0, buf, h, &n, &err));
+    s.data = (char *)0x1;
+    EXPECT_HUGE(harmony_decode(enc, tok, h, 0, &s, &err));
+    CHECK(s.data == NULL);
+    EXPECT_HUGE(harmony_decode(enc, tok, h, HARMONY_DECODE_LOSSY, &s, &err));
+    EXPECT_HUGE(harmony_decode_into(enc, tok, h, 0, cbuf, 64, &n, &err));
+    EXPECT_HUGE(harmony_decode_into(enc, tok, 2, 0, cbuf, h, &n, &err));
+    CHECK_STATUS(harmony_special_token_id("<|start|>", h, &id), HARMONY_ERROR_INVALID_ARGUMENT);
+    CHECK(id == 7);
+    EXPECT_HUGE(harmony_json_validate("{}", h, &err));
+    EXPECT_HUGE(harmony_chat_render(enc, req, h, NULL, 0, &t, &err));
+    EXPECT_HUGE(harmony_chat_render(enc, req, rl, "{}", h, &t, &err));
+    EXPECT_HUGE(harmony_chat_parse(enc, tok, h, NULL, 0, &s, &err));
+    EXPECT_HUGE(harmony_chat_parse(enc, tok, 0, "{}", h, &s, &err));
+    harmony_chat_stream *cs = (harmony_chat_stream *)0x1;
+    EXPECT_HUGE(harmony_chat_stream_new(enc, "{}", h, &cs, &err));
+    CHECK(cs == NULL);
+    /* The parser consumes nothing: it still accepts a whole message afterwards. */
+    harmony_parser *p = NULL;
+    CHECK_STATUS(harmony_parser_new(enc, HARMONY_ROLE_NONE, 0, &p, NULL), HARMONY_OK);
+    EXPECT_HUGE(harmony_parser_process_tokens(p, tok, h, &err));
+    CHECK(harmony_parser_state(p) == HARMONY_STREAM_EXPECT_START);
+    CHECK_STATUS(harmony_parser_process_tokens(p, tok, 5, NULL), HARMONY_OK);
+    CHECK(harmony_parser_message_count(p) == 1);
+    harmony_parser_free(p);
+#undef EXPECT_HUGE
+  }
+  /* A token count whose size in bytes would reach PTRDIFF_MAX is rejected too. */
+  harmony_string s = {NULL, 0};
+  CHECK_STATUS(harmony_decode(enc, tok, (size_t)PTRDIFF_MAX / 4 + 1, 0, &s, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  CHECK_STATUS(harmony_parse(enc, tok, SIZE_MAX / 4 + 1, HARMONY_ROLE_NONE, 0, &s, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  /* Lengths of real buffers work unchanged. */
+  harmony_tokens t = {NULL, 0};
+  CHECK_STATUS(harmony_render(enc, HARMONY_RENDER_CONVERSATION, conv, cl, 0, 0, &t, NULL), HARMONY_OK);
+  harmony_tokens_free(&t);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Random token soup: harmony_parse and the parser handle must agree exactly. */
 
@@ -533,6 +607,7 @@ int main(void) {
   test_invalid_utf8();
   test_huge_and_deep();
   test_parser_misuse();
+  test_impossible_lengths();
   test_soup();
   test_injection();
   harmony_encoding_free(enc);

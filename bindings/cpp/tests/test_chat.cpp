@@ -457,22 +457,24 @@ TEST(Chat, StreamMovesMidStreamAndOutlivesItsEncoding) {
 
 // ---- errors ----
 
+// A request that does not have the Chat Completions shape is INVALID_JSON, with the field path
+// (issue 14, defect 9: it was INVALID_ARGUMENT).
 TEST(Chat, RequestErrorsCarryTheLibrarysStatusAndMessage) {
   Encoding enc;
   EXPECT_HARMONY_ERROR(enc.chat_render(R"({"messages":[{"role":"tool","tool_call_id":"nope","content":"x"}]})"),
-                       HARMONY_ERROR_INVALID_ARGUMENT, "unknown tool_call_id `nope`");
+                       HARMONY_ERROR_INVALID_JSON, "unknown tool_call_id `nope`");
   EXPECT_HARMONY_ERROR(enc.chat_render(R"({"messages":[{"role":"wizard","content":"x"}]})"),
-                       HARMONY_ERROR_INVALID_ARGUMENT, "messages[0].role: unknown role `wizard`");
+                       HARMONY_ERROR_INVALID_JSON, "messages[0].role: unknown role `wizard`");
   EXPECT_HARMONY_ERROR(
       enc.chat_render(R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]})"),
-      HARMONY_ERROR_INVALID_ARGUMENT, "unsupported content part type `image_url`");
-  EXPECT_HARMONY_ERROR(enc.chat_render(R"({"messages":"hi"})"), HARMONY_ERROR_INVALID_ARGUMENT,
+      HARMONY_ERROR_INVALID_JSON, "unsupported content part type `image_url`");
+  EXPECT_HARMONY_ERROR(enc.chat_render(R"({"messages":"hi"})"), HARMONY_ERROR_INVALID_JSON,
                        "request.messages: expected an array");
   EXPECT_HARMONY_ERROR(enc.chat_render("{"), HARMONY_ERROR_INVALID_JSON, "request");
   EXPECT_HARMONY_ERROR(enc.chat_render(std::string_view("{\"messages\":[]}\xff", 16)), HARMONY_ERROR_INVALID_UTF8,
                        "request");
   Error e = error_of([&] { (void)enc.chat_render(R"({"messages":[{"role":"tool","tool_call_id":"x","content":"1"}]})"); });
-  EXPECT_STREQ(e.status_name(), "HARMONY_ERROR_INVALID_ARGUMENT");
+  EXPECT_STREQ(e.status_name(), "HARMONY_ERROR_INVALID_JSON");
 }
 
 TEST(Chat, BadOptionsJsonIsInvalidJson) {

@@ -477,9 +477,26 @@ namespace LibHarmony
         [MaybeNull, AllowNull]
         public string Description { get; set; }
 
-        /// <summary>The parameters' JSON Schema as raw JSON text (inserted verbatim), or null.</summary>
+        /// <summary>
+        /// The parameters' JSON Schema as raw JSON text, or null. It is inserted verbatim once the
+        /// library has checked that it is exactly one JSON value; anything else (such as text that
+        /// closes the object early and declares another tool) throws a HarmonyException with
+        /// <see cref="HarmonyStatus.InvalidJson"/> when the conversation is serialised.
+        /// </summary>
         [MaybeNull, AllowNull]
         public string Parameters { get; set; }
+
+        /// <summary>`json` if the library finds it to be exactly one JSON value, else throws.</summary>
+        internal static string CheckedRaw(string json, string ns, string tool)
+        {
+            byte[] bytes = Marshalling.ToUtf8(json, "parameters");
+            IntPtr err;
+            HarmonyStatus st = Native.harmony_json_validate(bytes, Marshalling.Len(bytes), out err);
+            if (st == HarmonyStatus.Ok) return json;
+            string message = Marshalling.FromUtf8Z(Native.harmony_error_message(err));
+            Native.harmony_error_free(err);
+            throw new HarmonyException(st, "tools." + ns + " tool `" + tool + "`: parameters: " + message);
+        }
     }
 
     /// <summary>Role names of the wire format.</summary>
@@ -570,7 +587,7 @@ namespace LibHarmony
                 foreach (ToolDescription t in ns.Tools)
                 {
                     w.BeginObject().Name("name").String(t.Name).Name("description").String(t.Description);
-                    if (t.Parameters != null) w.Name("parameters").Raw(t.Parameters);
+                    if (t.Parameters != null) w.Name("parameters").Raw(ToolDescription.CheckedRaw(t.Parameters, key, t.Name));
                     w.EndObject();
                 }
                 w.EndArray().EndObject();

@@ -22,8 +22,54 @@ namespace LibHarmony
         public UIntPtr Len;
     }
 
+    /// <summary>`harmony_view`: borrowed UTF-8 bytes inside a library object (NULL: absent).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NativeView
+    {
+        public IntPtr Data;
+        public UIntPtr Len;
+    }
+
+    /// <summary>`harmony_parser_event`, filled by harmony_parser_step.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NativeParserEvent
+    {
+        public uint Flags;
+        public int State;
+        public int Role;
+        public NativeView Delta;
+        public NativeView Channel;
+        public NativeView Recipient;
+        public NativeView ContentType;
+        public UIntPtr MessageCount;
+    }
+
+    /// <summary>`harmony_message_view`, filled by harmony_parser_message.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NativeMessageView
+    {
+        public int Role;
+        public NativeView Name;
+        public NativeView Channel;
+        public NativeView Recipient;
+        public NativeView ContentType;
+        public NativeView Content;
+    }
+
     internal static class Native
     {
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_parser_step(IntPtr parser, uint token, out NativeParserEvent ev, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_parser_step_eos(IntPtr parser, out NativeParserEvent ev, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_parser_message(IntPtr parser, UIntPtr index, out NativeMessageView m, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_json_validate(byte[] json, UIntPtr len, out IntPtr err);
+
         private const string Lib = "harmony";
 
         // Render modes (harmony_render_mode).

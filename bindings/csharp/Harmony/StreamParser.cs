@@ -154,6 +154,75 @@ namespace LibHarmony
             }
         }
 
+        /// <summary>
+        /// Feeds one token and returns what it did: one native call per sampled token (the delta,
+        /// the message boundaries, the current header). Throws where <see cref="Process(uint)"/> throws.
+        /// </summary>
+        public ParserEvent Step(uint token)
+        {
+            return Event(true, token);
+        }
+
+        /// <summary>Signals the end of the stream like <see cref="ProcessEos"/> and returns what it did.</summary>
+        public ParserEvent StepEos()
+        {
+            return Event(false, 0);
+        }
+
+        private ParserEvent Event(bool hasToken, uint token)
+        {
+            ParserHandle h = Handle;
+            bool added = false;
+            try
+            {
+                h.DangerousAddRef(ref added);
+                NativeParserEvent ev;
+                IntPtr err;
+                HarmonyStatus st = hasToken
+                    ? Native.harmony_parser_step(h.DangerousGetHandle(), token, out ev, out err)
+                    : Native.harmony_parser_step_eos(h.DangerousGetHandle(), out ev, out err);
+                Marshalling.Check(st, err);
+                return new ParserEvent((ParserEventFlags)ev.Flags, (StreamState)ev.State,
+                    ev.Role == Native.RoleNone ? (Role?)null : (Role)ev.Role, View(ev.Delta), View(ev.Channel),
+                    View(ev.Recipient), View(ev.ContentType), Marshalling.ToInt(ev.MessageCount));
+            }
+            finally
+            {
+                if (added) h.DangerousRelease();
+            }
+        }
+
+        /// <summary>Completed message <paramref name="index"/> without going through JSON.</summary>
+        public Message MessageAt(int index)
+        {
+            if (index < 0) throw new ArgumentOutOfRangeException(nameof(index));
+            ParserHandle h = Handle;
+            bool added = false;
+            try
+            {
+                h.DangerousAddRef(ref added);
+                NativeMessageView m;
+                IntPtr err;
+                Marshalling.Check(Native.harmony_parser_message(h.DangerousGetHandle(), (UIntPtr)(ulong)index, out m, out err), err);
+                return new Message((Role)m.Role, View(m.Content) ?? string.Empty)
+                {
+                    Name = View(m.Name),
+                    Channel = View(m.Channel),
+                    Recipient = View(m.Recipient),
+                    ContentType = View(m.ContentType),
+                };
+            }
+            finally
+            {
+                if (added) h.DangerousRelease();
+            }
+        }
+
+        private static string View(NativeView v)
+        {
+            return Marshalling.FromUtf8(v.Data, v.Len);
+        }
+
         // The accessor lends memory owned by the parser: hold a reference on the handle until the
         // bytes are copied, so a concurrent Dispose cannot free them underneath us.
         private string Borrowed(Native.BorrowedText fn, string what)
@@ -172,6 +241,62 @@ namespace LibHarmony
             {
                 if (added) h.DangerousRelease();
             }
+        }
+    }
+
+    /// <summary>What one token did (`HARMONY_EVENT_*` bits).</summary>
+    [Flags]
+    public enum ParserEventFlags : uint
+    {
+        /// <summary>Nothing happened that the flags describe.</summary>
+        None = 0,
+        /// <summary>The token began a message.</summary>
+        MessageStarted = 1,
+        /// <summary>The header is complete: channel, recipient and content type are known.</summary>
+        HeaderComplete = 2,
+        /// <summary>A message was completed; the fields describe it unless a new one is open.</summary>
+        MessageEnded = 4,
+        /// <summary><see cref="ParserEvent.Delta"/> holds text.</summary>
+        Delta = 8,
+    }
+
+    /// <summary>What one token did (<see cref="StreamParser.Step"/>), copied into managed strings.</summary>
+    public readonly struct ParserEvent
+    {
+        internal ParserEvent(ParserEventFlags flags, StreamState state, Role? role, string delta, string channel,
+            string recipient, string contentType, int messageCount)
+        {
+            Flags = flags;
+            State = state;
+            Role = role;
+            Delta = delta;
+            Channel = channel;
+            Recipient = recipient;
+            ContentType = contentType;
+            MessageCount = messageCount;
+        }
+
+        /// <summary>What happened.</summary>
+        public ParserEventFlags Flags { get; }
+        /// <summary>Where the parser is after the token.</summary>
+        public StreamState State { get; }
+        /// <summary>Role of the described message, or null.</summary>
+        public Role? Role { get; }
+        /// <summary>Text the token added, or null.</summary>
+        public string Delta { get; }
+        /// <summary>Channel of the current message (of the ended one after MessageEnded), or null.</summary>
+        public string Channel { get; }
+        /// <summary>Recipient of the same message, or null.</summary>
+        public string Recipient { get; }
+        /// <summary>Content type of the same message, or null.</summary>
+        public string ContentType { get; }
+        /// <summary>Number of completed messages.</summary>
+        public int MessageCount { get; }
+
+        /// <summary>Whether all of <paramref name="flags"/> are set.</summary>
+        public bool Has(ParserEventFlags flags)
+        {
+            return (Flags & flags) == flags;
         }
     }
 }

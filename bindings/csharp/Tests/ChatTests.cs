@@ -375,12 +375,12 @@ namespace LibHarmony.Tests
         [Test]
         public void RequestErrors()
         {
-            Fails(HarmonyStatus.InvalidArgument,
+            Fails(HarmonyStatus.InvalidJson,
                 () => _enc.ChatRender("{\"messages\":[{\"role\":\"tool\",\"tool_call_id\":\"nope\",\"content\":\"x\"}]}"),
                 "unknown tool_call_id `nope`");
-            Fails(HarmonyStatus.InvalidArgument, () => _enc.ChatRender("{\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}"),
+            Fails(HarmonyStatus.InvalidJson, () => _enc.ChatRender("{\"messages\":[{\"role\":\"wizard\",\"content\":\"x\"}]}"),
                 "messages[0].role: unknown role `wizard`");
-            Fails(HarmonyStatus.InvalidArgument,
+            Fails(HarmonyStatus.InvalidJson,
                 () => _enc.ChatRender("{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"x\"}}]}]}"),
                 "unsupported content part type `image_url`");
             Fails(HarmonyStatus.InvalidJson, () => _enc.ChatRender("{"), "");
