@@ -83,9 +83,14 @@ enum Command {
         /// Role of the first message when the tokens start inside its header.
         #[arg(long, value_name = "ROLE")]
         role: Option<String>,
-        /// Recover from a stop token inside the first header instead of failing.
+        /// Lenient: a header cut short by a stop token (first message, with --role) becomes a
+        /// message instead of failing.
         #[arg(long)]
         lenient: bool,
+        /// Recover mode: never fail on model output; repaired messages list their repairs in
+        /// "repairs" (implies --fix-constrain-recipient; not openai-harmony 0.0.8's behaviour).
+        #[arg(long)]
+        recover: bool,
         /// Feed the tokens one at a time through the streaming parser.
         #[arg(long)]
         stream: bool,
@@ -188,10 +193,14 @@ impl Command {
                 .map_err(|e| e.to_string())?;
                 Ok(tokens_json(&tokens))
             }
-            Command::Parse { role, lenient, stream, fix_constrain_recipient, .. } => {
+            Command::Parse { role, lenient, stream, fix_constrain_recipient, recover, .. } => {
                 let tokens = read_tokens(input)?;
                 let role = role.as_deref().map(role_arg).transpose()?;
-                let opts = ParseOptions { strict: !lenient, fix_constrain_recipient: *fix_constrain_recipient };
+                let opts = if *recover {
+                    ParseOptions::recover()
+                } else {
+                    ParseOptions { strict: !lenient, fix_constrain_recipient: *fix_constrain_recipient, recover: false }
+                };
                 let messages = if *stream {
                     let mut p = StreamParser::new(role, opts);
                     for (i, &t) in tokens.iter().enumerate() {
