@@ -60,6 +60,7 @@ pub mod repair {
     pub const MISSING_ROLE: &str = "missing role";
     pub const HEADER_WITHOUT_MESSAGE: &str = "header without <|message|>";
     pub const CHANNEL_WITHOUT_VALUE: &str = "channel marker without a value";
+    pub const CHANNEL_WITHOUT_MARKER: &str = "channel without <|channel|>";
     pub const REPEATED_CHANNEL: &str = "repeated channel marker";
     pub const SPECIAL_IN_RECIPIENT: &str = "special token in recipient";
     pub const SPECIAL_IN_HEADER: &str = "special token in header";
@@ -74,7 +75,7 @@ pub mod repair {
     pub const UNKNOWN_ID: &str = "unknown token id";
 
     /// Every repair string.
-    pub const ALL: [&str; 22] = [
+    pub const ALL: [&str; 23] = [
         STRAY_TOKEN,
         TEXT_WITHOUT_HEADER,
         MISSING_START,
@@ -85,6 +86,7 @@ pub mod repair {
         MISSING_ROLE,
         HEADER_WITHOUT_MESSAGE,
         CHANNEL_WITHOUT_VALUE,
+        CHANNEL_WITHOUT_MARKER,
         REPEATED_CHANNEL,
         SPECIAL_IN_RECIPIENT,
         SPECIAL_IN_HEADER,
@@ -109,10 +111,13 @@ pub(crate) struct Recovery {
     pub(crate) current: Vec<String>,
     /// Repairs found between messages, for the next message.
     between: Vec<String>,
-    /// Whitespace tokens after a message, not yet known to start a message.
-    loose: Vec<u32>,
+    /// The header being read began without `<|start|>` (text or `<|channel|>` after a message).
+    implicit: bool,
     /// Role of a header that names none (the message a `<|channel|>` interrupted).
     role_hint: Option<Role>,
+    /// The last message ended the completion (`<|return|>` or `<|call|>`): text after it with
+    /// no header is stray, not a message.
+    after_terminal: bool,
 }
 
 fn push_unique(list: &mut Vec<String>, r: &str) {
@@ -153,18 +158,10 @@ impl StreamParser {
         push_unique(&mut self.rec.between, r);
     }
 
-    /// Drops whitespace held after a message.
-    fn drop_loose(&mut self) {
-        if !self.rec.loose.is_empty() {
-            self.rec.loose.clear();
-            self.note_between(STRAY_TOKEN);
-        }
-    }
-
     /// Starts a header (the repairs found between messages go to it).
     fn enter_header(&mut self, first: Option<u32>) {
-        self.drop_loose();
         self.rec.current = std::mem::take(&mut self.rec.between);
+        self.rec.implicit = false;
         self.header_tokens.clear();
         self.header_tokens.extend(first);
         self.state = StreamState::Header;
@@ -188,31 +185,30 @@ impl StreamParser {
     }
 
     fn recover_between(&mut self, token: Option<u32>) {
-        let Some(t) = token else {
-            self.drop_loose();
-            return;
-        };
+        let Some(t) = token else { return };
         match classify(t) {
             Tok::Start => self.enter_header(None),
             Tok::Channel => {
+                let role = self.implied_role();
                 self.enter_header(Some(t));
+                self.rec.implicit = true;
+                self.rec.role_hint = Some(role);
                 self.note(MISSING_START);
             }
             Tok::Message => {
                 self.enter_header(None);
                 self.note(MISSING_HEADER);
-                self.begin_recovered_content(final_header(self.implied_role()));
+                self.begin_recovered_content(text_header(self.implied_role(), "final"));
             }
             Tok::Stop(_) | Tok::Constrain | Tok::OtherSpecial => self.note_between(STRAY_TOKEN),
             Tok::Unknown => self.note_between(UNKNOWN_ID),
-            Tok::Text(b) if std::str::from_utf8(b).is_ok_and(|s| s.trim().is_empty()) => self.rec.loose.push(t),
-            Tok::Text(b) => {
-                // Leading whitespace before the text is separation, not content.
-                self.rec.loose.clear();
-                self.enter_header(None);
-                self.note(TEXT_WITHOUT_HEADER);
-                self.begin_recovered_content(final_header(self.implied_role()));
-                self.push_recovered(b);
+            Tok::Text(_) => {
+                // Text where `<|start|>` belongs: a header without it, or text without any
+                // header; which one is known when it ends.
+                let role = self.implied_role();
+                self.enter_header(Some(t));
+                self.rec.implicit = true;
+                self.rec.role_hint = Some(role);
             }
         }
     }
@@ -223,11 +219,14 @@ impl StreamParser {
 
     fn recover_header(&mut self, token: Option<u32>) {
         let Some(t) = token else {
-            self.header_without_message();
+            self.header_without_message(None);
             return;
         };
         match classify(t) {
             Tok::Message => {
+                if self.rec.implicit {
+                    self.note(MISSING_START);
+                }
                 let h = self.recovered_header();
                 self.begin_recovered_content(h);
             }
@@ -239,11 +238,11 @@ impl StreamParser {
                     self.header_tokens.clear();
                     self.note(REPEATED_START);
                 } else {
-                    self.header_without_message();
+                    self.header_without_message(Some(t));
                     self.enter_header(None);
                 }
             }
-            Tok::Stop(_) => self.header_without_message(),
+            Tok::Stop(_) => self.header_without_message(Some(t)),
             Tok::Channel | Tok::Constrain | Tok::Text(_) => self.header_tokens.push(t),
             Tok::OtherSpecial => self.note(SPECIAL_IN_HEADER),
             Tok::Unknown => self.note(UNKNOWN_ID),
@@ -275,6 +274,7 @@ impl StreamParser {
                     }
                 }
                 self.finish_recovered();
+                self.rec.after_terminal = s != SpecialToken::End.id();
             }
             Tok::Start => {
                 self.note(NOT_ENDED);
@@ -311,6 +311,7 @@ impl StreamParser {
     }
 
     fn finish_recovered(&mut self) {
+        self.rec.after_terminal = false;
         let before = self.text.len();
         if self.decoder.finish(&mut self.text) {
             self.note(INVALID_UTF8);
@@ -344,7 +345,8 @@ impl StreamParser {
     fn recovered_header(&mut self) -> Header {
         let text = self.header_text();
         let role = self.next_role;
-        let strict = header::parse_header(&text, role, true, true).ok().filter(|(h, rest)| rest.is_none() && sane(h, role));
+        let given = role.or(self.rec.role_hint);
+        let strict = header::parse_header(&text, given, true, true).ok().filter(|(h, rest)| rest.is_none() && sane(h, given));
         let mut h = match strict {
             Some((h, _)) => h,
             None => {
@@ -367,10 +369,16 @@ impl StreamParser {
         h
     }
 
-    /// A header ended without `<|message|>` (by a stop token, `<|start|>` or the end of the
-    /// stream): its leftover words are the content, or it is dropped.
-    fn header_without_message(&mut self) {
+    /// A header ended without `<|message|>` by `end` (a stop token, `<|start|>`, or `None`
+    /// for the end of the stream): its leftover words are the content, or it is dropped. Text
+    /// with no header at all is a message of its own: on channel `analysis` when `<|end|>` or
+    /// `<|start|>` follows it (the completion goes on, as after gpt-oss's reasoning), `final`
+    /// otherwise.
+    fn header_without_message(&mut self, end: Option<u32>) {
         let text = self.header_text();
+        let implicit = self.rec.implicit;
+        let goes_on = end.is_some_and(|t| t == SpecialToken::End.id() || t == SpecialToken::Start.id());
+        let channel = if goes_on { "analysis" } else { "final" };
         let role = self.next_role;
         let hint = self.rec.role_hint;
         self.header_tokens.clear();
@@ -379,26 +387,39 @@ impl StreamParser {
         self.rec.role_hint = None;
         let items = items(&text);
         let mut repairs = Vec::new();
-        let (header, content) = if items.iter().any(|i| i.kind.is_field()) || role_word(&items, role).is_some() {
+        let author = role.or(hint).unwrap_or(Role::Assistant);
+        let looks_like_header = items.iter().any(|i| i.kind.is_field())
+            || role_word(&items, role).is_some()
+            || matches!(items.first(), Some(Item { kind: Kind::Word(w), .. }) if KNOWN_CHANNELS.contains(w));
+        let (header, content) = if looks_like_header {
+            if implicit {
+                repairs.push(MISSING_START);
+            }
             let (h, rest) = read_header(&items, &text, role, hint, true, &mut repairs);
             repairs.push(HEADER_WITHOUT_MESSAGE);
             (h, rest)
-        } else if text.trim().is_empty() {
-            (final_header(role.or(hint).unwrap_or(Role::Assistant)), String::new())
+        } else if !text.chars().any(char::is_alphanumeric) || (implicit && self.rec.after_terminal) {
+            // Whitespace or punctuation where a message belongs, or text after the completion
+            // ended.
+            if !text.is_empty() {
+                self.note_between(STRAY_TOKEN);
+            }
+            (text_header(author, channel), String::new())
         } else {
             repairs.push(TEXT_WITHOUT_HEADER);
-            (final_header(role.or(hint).unwrap_or(Role::Assistant)), text.trim_start().to_string())
+            (text_header(author, channel), text.trim().to_string())
         };
         for r in repairs {
             self.note(r);
         }
-        if content.is_empty() && header.recipient.is_none() {
+        let addressed = header.recipient.as_deref().is_some_and(|r| Role::from_wire(r).is_none());
+        if content.is_empty() && !addressed {
             // Nothing the model said: the repairs go to the next message.
             let current = std::mem::take(&mut self.rec.current);
             for r in current {
                 self.note_between(&r);
             }
-            if !(items.is_empty() && text.trim().is_empty()) {
+            if looks_like_header {
                 self.note_between(HEADER_WITHOUT_MESSAGE);
             }
             return;
@@ -406,14 +427,15 @@ impl StreamParser {
         let n = content.len();
         let repairs = std::mem::take(&mut self.rec.current);
         self.messages.push(message(header, content, repairs));
+        self.rec.after_terminal = end.is_some_and(|t| t == SpecialToken::Return.id() || t == SpecialToken::Call.id());
         if n > 0 {
             self.delta = Delta::Completed(n);
         }
     }
 }
 
-fn final_header(role: Role) -> Header {
-    Header { author: Author { role, name: None }, recipient: None, channel: Some("final".into()), content_type: None }
+fn text_header(role: Role, channel: &str) -> Header {
+    Header { author: Author { role, name: None }, recipient: None, channel: Some(channel.into()), content_type: None }
 }
 
 /// Whether a header strict parsing accepted needs no repair.
@@ -547,7 +569,8 @@ fn read_header(
 ) -> (Header, String) {
     let mut rest = items;
     let mut name = None;
-    let role = match role_word(rest, given) {
+    let first_is_channel = matches!(rest.first(), Some(Item { kind: Kind::Word(w), .. }) if KNOWN_CHANNELS.contains(w));
+    let role = match role_word(rest, given).filter(|_| !first_is_channel) {
         Some((r, repeated)) => {
             if repeated {
                 repairs.push(REPEATED_ROLE);
@@ -558,12 +581,12 @@ fn read_header(
         None => match (given, rest.first().map(|i| i.kind)) {
             (Some(r), _) => r,
             // An unknown author followed by header fields is a tool speaking (as in strict).
-            (None, Some(Kind::Word(w))) if !content_after && (w.contains('.') || rest.len() > 1) => {
+            (None, Some(Kind::Word(w))) if !first_is_channel && !content_after && (w.contains('.') || rest.len() > 1) => {
                 name = Some(w.to_string());
                 rest = &rest[1..];
                 Role::Tool
             }
-            (None, Some(Kind::Word(_))) if !content_after => {
+            (None, Some(Kind::Word(_))) if !first_is_channel && !content_after => {
                 repairs.push(UNKNOWN_ROLE);
                 rest = &rest[1..];
                 hint.unwrap_or(Role::Assistant)
@@ -617,6 +640,11 @@ fn read_header(
                 }
             }
             Kind::Marker => repairs.push(SPECIAL_IN_HEADER),
+            // `commentary to=…`: a channel name with no `<|channel|>` before it.
+            Kind::Word(w) if channel.is_none() && words.is_empty() && content.is_empty() && KNOWN_CHANNELS.contains(&w) => {
+                channel = Some(w.to_string());
+                repairs.push(CHANNEL_WITHOUT_MARKER);
+            }
             Kind::Word(w) if content_after => {
                 // `<|channel|>commentary json` keeps its content type; anything else begins the content.
                 let is_type = content_type.is_none() && words.is_empty() && matches!(w, "json" | "code" | "text");
