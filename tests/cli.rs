@@ -122,3 +122,20 @@ fn jsonl_answers_every_line_in_order() {
     let enc = harmony(&["encode", "--jsonl"], b"\"a\\nb\"\n\"<|end|>\"\n");
     assert_eq!(stdout(&enc).lines().count(), 2);
 }
+
+#[test]
+fn parse_recover_repairs_what_strict_parsing_rejects() {
+    // vLLM #50690: a stray <|return|> after a complete final message.
+    let tokens = b"[200005, 17196, 200008, 17045, 200007, 200002]";
+    let strict = harmony(&["parse", "--role", "assistant"], tokens);
+    assert_eq!(strict.status.code(), Some(1));
+    for extra in [&[][..], &["--stream"][..]] {
+        let args: Vec<&str> = ["parse", "--role", "assistant", "--recover"].iter().chain(extra).copied().collect();
+        let o = harmony(&args, tokens);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            stdout(&o).trim(),
+            r#"{"messages":[{"role":"assistant","content":"Answer","channel":"final","repairs":["stray token after message"]}]}"#
+        );
+    }
+}

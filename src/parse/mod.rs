@@ -4,7 +4,7 @@
 //! 0.0.8's `StreamableParser` after every token, and the same errors (strict and lenient
 //! modes). Unlike 0.0.8 it keeps the message text as text: each token costs the same however
 //! long the message is. [`ParseOptions::recover`] selects the recovering mode of
-//! [`recover`](self::recover), which never fails on valid token ids and records what it
+//! [`recover`], which never fails on valid token ids and records what it
 //! repaired in [`Message::repairs`].
 //!
 //! Two delta accessors: [`StreamParser::last_content_delta`] is 0.0.8's (golden-checked), which
@@ -39,7 +39,7 @@ pub struct ParseOptions {
     /// recipient (the fix of openai/harmony PR #144). Off by default for parity with 0.0.8;
     /// always on in recover mode.
     pub fix_constrain_recipient: bool,
-    /// Recover mode ([`recover`](self::recover)): never fail on a sequence of valid token
+    /// Recover mode ([`recover`]): never fail on a sequence of valid token
     /// ids, yield the messages the model evidently meant and list the repairs in each
     /// message's [`Message::repairs`]. Not 0.0.8's behaviour; off by default.
     pub recover: bool,

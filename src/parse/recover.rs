@@ -14,22 +14,23 @@
 //!
 //! | repair | shape | what recover mode does |
 //! | --- | --- | --- |
-//! | `stray token after message` | `<\|return\|>`, `<\|end\|>`, `<\|call\|>`, `<\|constrain\|>`, another special token or whitespace between messages | dropped |
-//! | `text without header` | text where a header or `<\|start\|>` belongs (a refusal right after the prompt, text after `<\|end\|>`) | an assistant message on channel `final` with that text |
-//! | `missing <\|start\|>` | `<\|channel\|>` after a message, with no `<\|start\|>` | a new message (role assistant unless the header names one) |
-//! | `missing header` | `<\|message\|>` after a message, with no header | an assistant message on channel `final` |
-//! | `repeated <\|start\|>` | `<\|start\|>assistant<\|start\|>assistant…` | the last header counts |
+//! | `stray token after message` | `<\|return\|>`, `<\|end\|>`, `<\|call\|>`, `<\|constrain\|>`, another special token, whitespace or punctuation between messages; text after `<\|return\|>` or `<\|call\|>` (the completion had ended) | dropped |
+//! | `text without header` | text where a header belongs (a refusal right after the prompt, JSON after `<\|end\|>`) | an assistant message with that text, on channel `analysis` when `<\|end\|>` or `<\|start\|>` follows it, `final` otherwise |
+//! | `missing <\|start\|>` | a header (`<\|channel\|>…`, `commentary to=…`) right after a message | a new message (role assistant unless the header names one) |
+//! | `missing header` | `<\|message\|>` right after a message | an assistant message on channel `final` |
+//! | `repeated <\|start\|>` | `<\|start\|><\|start\|>assistant…`, or the prompt's `<\|start\|>assistant` again | the last header counts |
 //! | `repeated role` | role `assistantassistant`, or the role word repeated | the role |
 //! | `unknown role` | a header whose first word is no role (and no tool name) | role assistant |
 //! | `missing role` | `<\|start\|><\|channel\|>…` with no role and none expected | role assistant |
-//! | `header without <\|message\|>` | a header ended by a stop token, `<\|start\|>` or the end of the stream | the header's words that are not header fields become the content; a header with neither content nor recipient is dropped |
+//! | `header without <\|message\|>` | a header ended by a stop token, `<\|start\|>` or the end of the stream | the words after the header fields become the content; a header with neither content nor a tool recipient is dropped |
 //! | `channel marker without a value` | `<\|channel\|><\|message\|>` | no channel |
+//! | `channel without <\|channel\|>` | `commentary to=functions.f …` (a channel name with no marker) | that channel |
 //! | `repeated channel marker` | a second `<\|channel\|>` (e.g. glued to a recipient: `to=functions.bash<\|channel\|>commentary`) | the first channel |
-//! | `special token in recipient` | a recipient with a special-token spelling glued on | the recipient up to it |
+//! | `special token in recipient` | a recipient with another special-token spelling glued on | the recipient up to it |
 //! | `special token in header` | another special token inside a header | dropped |
 //! | `unexpected words in header` | words that are no role, recipient, channel or content type | dropped |
 //! | `invalid UTF-8 in header` | header bytes that are not UTF-8 | decoded with U+FFFD |
-//! | `function call on the analysis channel` | `<\|channel\|>analysis to=functions.f` | channel `commentary` |
+//! | `function call on the analysis channel` | `<\|channel\|>analysis to=functions.f` | channel `commentary` (built-in tools stay) |
 //! | `message not ended` | `<\|start\|>` or `<\|channel\|>` inside content (no `<\|end\|>` before the next message) | the message ends there and the next begins |
 //! | `special token in content` | `<\|message\|>`, `<\|constrain\|>` or another special token inside content | dropped |
 //! | `tool call ended by <\|end\|>` / `tool call ended by <\|return\|>` | an assistant message with a recipient ended by that token instead of `<\|call\|>` | a tool call as usual |
@@ -40,8 +41,10 @@
 //! call ended by the end of the stream is a tool call (engines strip `<|call|>`); `to=` before
 //! or after `<|channel|>` are both well-formed.
 //!
-//! In recover mode [`StreamParser::last_content_delta`] is the loss-free
-//! [`StreamParser::content_delta`], and streaming gives the same messages as a whole parse.
+//! Text that may be a header is held until it ends, so a message recovered from a header (or
+//! text without one) arrives as one delta on the token that ends it. In recover mode
+//! [`StreamParser::last_content_delta`] is the loss-free [`StreamParser::content_delta`], and
+//! streaming gives the same messages as a whole parse.
 
 use super::header::{self, Header};
 use super::{message, Delta, StreamParser, StreamState};
