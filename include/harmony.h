@@ -97,7 +97,10 @@
 #define HARMONY_RENDER_HAS_FUNCTION_TOOLS 2
 
 /**
- * Parse flag: lenient parsing (a stop token inside the first header is recovered).
+ * Parse flag: lenient parsing (a header cut short by a stop token, in the first message when
+ * a role is given, becomes a message). Without it (strict, 0.0.8's default) a stop token
+ * inside a header is not rejected: it is kept as header text, and parsing fails only if the
+ * tokens end before `<|message|>`.
  */
 #define HARMONY_PARSE_LENIENT 1
 
@@ -106,6 +109,17 @@
  * (the fix of openai/harmony PR #144; differs from openai-harmony 0.0.8).
  */
 #define HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT 2
+
+/**
+ * Parse flag: recover mode. Parsing never fails on model output: stray tokens, missing or
+ * repeated headers, malformed recipients, invalid UTF-8 and ids outside the vocabulary are
+ * repaired, and each message of the messages JSON lists its repairs in `"repairs"` (absent
+ * when none; the strings are listed in the README). Implies
+ * `HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT`; overrides `HARMONY_PARSE_LENIENT`. Not 0.0.8's
+ * behaviour. Without it, an id outside the vocabulary inside content is accepted as 0.0.8
+ * accepts it (the rest of that message is held back and ends as one U+FFFD).
+ */
+#define HARMONY_PARSE_RECOVER 4
 
 /**
  * Encode flag: spellings of special tokens in the text become special tokens.
@@ -510,7 +524,9 @@ enum harmony_status harmony_render_into(const struct harmony_encoding *encoding,
  * role of the first message when the tokens start inside its header (as after
  * `HARMONY_RENDER_COMPLETION`), or `HARMONY_ROLE_NONE` when they start with `<|start|>`;
  * `flags` are `HARMONY_PARSE_*` bits. On success `*out` receives a JSON array of messages
- * (wire format) owned by the caller; release with `harmony_string_free`.
+ * (wire format; with `HARMONY_PARSE_RECOVER` a message may carry `"repairs"`) owned by the
+ * caller; release with `harmony_string_free`. Ids outside the vocabulary inside content are
+ * accepted as openai-harmony 0.0.8 accepts them (see `harmony_parser_process`).
  */
 enum harmony_status harmony_parse(const struct harmony_encoding *encoding,
                                   const uint32_t *tokens,
@@ -716,14 +732,19 @@ void harmony_parser_free(struct harmony_parser *parser);
 
 /**
  * Feeds one token. Fails with `HARMONY_ERROR_PARSE` exactly where openai-harmony 0.0.8
- * fails; after a failure the parser should be discarded.
+ * fails; after a failure the parser should be discarded. With `HARMONY_PARSE_RECOVER` it
+ * never fails on model output. An id outside the vocabulary inside content is accepted, as
+ * 0.0.8 accepts it (the rest of that message is held back and ends as one U+FFFD), unlike
+ * `harmony_decode` and the chat stream, which reject it; with `HARMONY_PARSE_RECOVER` it is
+ * a U+FFFD at once and a repair. After `harmony_parser_process_eos` the parser is finished:
+ * this fails with `HARMONY_ERROR_INVALID_ARGUMENT` ("the parser is already finished").
  */
 enum harmony_status harmony_parser_process(struct harmony_parser *parser,
                                            uint32_t token,
                                            struct harmony_error **err);
 
 /**
- * Feeds `n` tokens (borrowed), stopping at the first failure.
+ * Feeds `n` tokens (borrowed), stopping at the first failure (as `harmony_parser_process`).
  */
 enum harmony_status harmony_parser_process_tokens(struct harmony_parser *parser,
                                                   const uint32_t *tokens,
@@ -731,7 +752,10 @@ enum harmony_status harmony_parser_process_tokens(struct harmony_parser *parser,
                                                   struct harmony_error **err);
 
 /**
- * Signals the end of the stream, completing a message in progress.
+ * Signals the end of the stream, completing a message in progress. The parser is then
+ * finished: a second call, or `harmony_parser_process`, fails with
+ * `HARMONY_ERROR_INVALID_ARGUMENT` ("the parser is already finished"); the accessors keep
+ * working.
  */
 enum harmony_status harmony_parser_process_eos(struct harmony_parser *parser,
                                                struct harmony_error **err);
@@ -785,11 +809,29 @@ size_t harmony_parser_message_count(const struct harmony_parser *parser);
  * Text added by the last token, borrowed: `*data` points into the parser (not
  * NUL-terminated) and stays valid until the next call that changes the parser. `*data` is
  * NULL when there is no delta (outside content, or a UTF-8 character still incomplete).
- * Copying no memory, this is the per-token hot path.
+ * Copying no memory, this is the per-token hot path. Without `HARMONY_PARSE_RECOVER` this
+ * is openai-harmony 0.0.8's delta, which after an invalid UTF-8 sequence holds the text
+ * that follows back until a later token and never delivers the U+FFFD of a character cut
+ * short by the end of a message; `harmony_parser_content_delta` does not lose text. With
+ * `HARMONY_PARSE_RECOVER` the two are the same.
  */
 enum harmony_status harmony_parser_last_delta(const struct harmony_parser *parser,
                                               const char **data,
                                               size_t *len);
+
+/**
+ * Text added to a message's content by the last token, borrowed as in
+ * `harmony_parser_last_delta`, never losing any: for every message, the deltas from the
+ * token after its `<|message|>` through the token that completed it, joined, are exactly
+ * its content. On the token that completes a message (a stop token, EOS) the delta belongs
+ * to the message just completed (the last of `harmony_parser_messages_json`): the U+FFFD of
+ * a character cut short, or the content of a message recovered from a header. `*data` is
+ * NULL when the token added no text. (Without `HARMONY_PARSE_RECOVER`, an id outside the
+ * vocabulary stalls the message as in 0.0.8.)
+ */
+enum harmony_status harmony_parser_content_delta(const struct harmony_parser *parser,
+                                                 const char **data,
+                                                 size_t *len);
 
 /**
  * Content of the current message so far, borrowed as in `harmony_parser_last_delta`
@@ -822,7 +864,8 @@ enum harmony_status harmony_parser_current_content_type(const struct harmony_par
                                                         size_t *len);
 
 /**
- * Completed messages as a JSON array (wire format). `*out` receives a caller-owned string;
+ * Completed messages as a JSON array (wire format; with `HARMONY_PARSE_RECOVER` a message
+ * may carry `"repairs"`). `*out` receives a caller-owned string;
  * release with `harmony_string_free`.
  */
 enum harmony_status harmony_parser_messages_json(const struct harmony_parser *parser,

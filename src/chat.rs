@@ -191,6 +191,11 @@ pub struct Message {
     pub channel: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    /// What recover-mode parsing repaired in this message (short stable English strings, see
+    /// [`crate::parse::recover`]); empty otherwise, and absent from the JSON when empty.
+    /// Ignored by rendering.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repairs: Vec<String>,
 }
 
 impl Message {
@@ -202,6 +207,7 @@ impl Message {
             content: vec![content.into()],
             channel: None,
             content_type: None,
+            repairs: Vec::new(),
         }
     }
 

@@ -300,3 +300,19 @@ fn render_message_mode_matches_reference() {
     // A conversation is not a message.
     assert_eq!(harmony(&["render", "--mode", "message"], EXAMPLE.as_bytes()).status.code(), Some(1));
 }
+#[test]
+fn parse_recover_repairs_what_strict_parsing_rejects() {
+    // vLLM #50690: a stray <|return|> after a complete final message.
+    let tokens = b"[200005, 17196, 200008, 17045, 200007, 200002]";
+    let strict = harmony(&["parse", "--role", "assistant"], tokens);
+    assert_eq!(strict.status.code(), Some(1));
+    for extra in [&[][..], &["--stream"][..]] {
+        let args: Vec<&str> = ["parse", "--role", "assistant", "--recover"].iter().chain(extra).copied().collect();
+        let o = harmony(&args, tokens);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            stdout(&o).trim(),
+            r#"{"messages":[{"role":"assistant","content":"Answer","channel":"final","repairs":["stray token after message"]}]}"#
+        );
+    }
+}

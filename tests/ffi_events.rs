@@ -158,9 +158,9 @@ proptest! {
             prop_assert!(acc.is_ok());
             prop_assert_eq!(cst, HARMONY_OK);
             prop_assert_eq!(ev.state, accp.state());
-            prop_assert_eq!(ev.delta, accp.last_content_delta());
+            prop_assert_eq!(ev.delta, accp.content_delta());
             prop_assert_eq!(ev.message_count, accp.messages().len());
-            prop_assert_eq!(ev.has(StepEvent::DELTA), accp.last_content_delta().is_some_and(|d| !d.is_empty()));
+            prop_assert_eq!(ev.has(StepEvent::DELTA), accp.content_delta().is_some_and(|d| !d.is_empty()));
             let ended = accp.messages().len() - before_count;
             ended_total += ended;
             prop_assert_eq!(ev.has(StepEvent::MESSAGE_ENDED), ended > 0);

@@ -143,11 +143,15 @@ enum class RenderFlags : std::uint32_t {
 /// Parse flag bits (HARMONY_PARSE_*); combine with `|`. `ParseFlags{}` is strict parsing.
 enum class ParseFlags : std::uint32_t {
   None = 0,
-  /// Lenient parsing: a stop token inside the first header is recovered.
+  /// Lenient parsing: a header cut short by a stop token (first message, role given) becomes a
+  /// message.
   Lenient = HARMONY_PARSE_LENIENT,
   /// Read `<|channel|>final <|constrain|>json` as a content type, not a recipient (the fix of
   /// openai/harmony PR #144; differs from openai-harmony 0.0.8).
   FixConstrainRecipient = HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT,
+  /// Recover mode: never fail on model output (see HARMONY_PARSE_RECOVER; the repairs are in
+  /// the messages JSON of parse_json / messages_json).
+  Recover = HARMONY_PARSE_RECOVER,
 };
 
 /// The union of two flag sets.
@@ -1667,7 +1671,8 @@ class StreamParser {
   void process(TokenSpan tokens) { process(tokens.data(), tokens.size()); }
 
   /// Signals the end of the stream, completing a message in progress. Throws
-  /// Error(HARMONY_ERROR_PARSE) e.g. when the stream ends inside a header.
+  /// Error(HARMONY_ERROR_PARSE) e.g. when the stream ends inside a header. The parser is then
+  /// finished: process() and process_eos() throw Error(HARMONY_ERROR_INVALID_ARGUMENT).
   void process_eos() {
     detail::ErrorSlot err;
     err.check(harmony_parser_process_eos(handle(), err.out()), "harmony_parser_process_eos");

@@ -66,7 +66,8 @@ func (p *StreamParser) ProcessTokens(tokens []uint32) error {
 	return p.step(cParserProcessTokens(p.ptr, tokens, p.delta))
 }
 
-// ProcessEOS signals the end of the stream, completing a message in progress.
+// ProcessEOS signals the end of the stream, completing a message in progress. The parser is
+// then finished: Process and ProcessEOS return a StatusInvalidArgument *Error.
 func (p *StreamParser) ProcessEOS() error {
 	if p == nil || p.ptr == nil {
 		return ErrClosed

@@ -2,6 +2,7 @@ package harmony
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -95,11 +96,11 @@ func TestStreamMultiByteSplit(t *testing.T) {
 		t.Errorf("Messages() = %+v, %v", msgs, err)
 	}
 
-	// A token that cannot start a message is a parse error naming the token.
+	// After ProcessEOS the parser is finished.
 	err = p.Process(5)
 	var he *Error
-	if !errors.As(err, &he) || he.Status != StatusParse || he.Message == "" {
-		t.Errorf("Process(5) after the message: %v, want a StatusParse *Error", err)
+	if !errors.As(err, &he) || he.Status != StatusInvalidArgument || !strings.Contains(he.Message, "already finished") {
+		t.Errorf("Process(5) after ProcessEOS: %v, want a StatusInvalidArgument *Error", err)
 	}
 }
 
@@ -153,7 +154,8 @@ func TestStreamProcessTokensAndLenient(t *testing.T) {
 		t.Errorf("ProcessTokens(assistant) = %v, want StatusParse", err)
 	}
 
-	// Strict parsing fails on a stop token inside the first header; lenient parsing does not.
+	// A stop token inside the first header, then the end of the stream: strict parsing fails
+	// (at the end, as 0.0.8: the stop token itself is kept as header text); lenient does not.
 	stopInHeader := []uint32{full[3], TokenEnd}
 	if _, err := enc.Parse(stopInHeader, RoleAssistant); !errors.Is(err, StatusParse) {
 		t.Errorf("strict: %v, want StatusParse", err)
@@ -353,5 +355,15 @@ func TestStepEvents(t *testing.T) {
 	r.Close()
 	if _, err := r.Step(1); !errors.Is(err, ErrClosed) {
 		t.Errorf("Step after Close: %v", err)
+// Recover mode parses a malformed completion: a stray <|return|> after <|end|> (vLLM #50690).
+func TestParseRecover(t *testing.T) {
+	enc := testEncoding(t)
+	stray := []uint32{200005, 17196, 200008, 17045, 200007, 200002}
+	if _, err := enc.Parse(stray, RoleAssistant); !errors.Is(err, StatusParse) {
+		t.Fatalf("strict: %v, want StatusParse", err)
+	}
+	msgs, err := enc.Parse(stray, RoleAssistant, Recover)
+	if err != nil || len(msgs) != 1 || msgs[0].Channel == nil || *msgs[0].Channel != "final" || msgs[0].Text() != "Answer" {
+		t.Fatalf("recover: %+v, %v", msgs, err)
 	}
 }

@@ -105,6 +105,10 @@ const (
 	// FixConstrainRecipient reads "<|channel|>final <|constrain|>json" as a content type
 	// rather than a recipient (openai/harmony PR #144; differs from openai-harmony 0.0.8).
 	FixConstrainRecipient ParseOption = 2
+	// Recover never fails on model output: stray tokens, missing or repeated headers,
+	// malformed recipients, invalid UTF-8 and unknown ids are repaired (HARMONY_PARSE_RECOVER;
+	// the repairs are listed in the messages JSON).
+	Recover ParseOption = 4
 )
 
 func flagsOf[T ~uint32](opts []T) uint32 {

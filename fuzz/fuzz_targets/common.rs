@@ -44,37 +44,75 @@ pub fn options(sel: u8) -> (Option<Role>, ParseOptions) {
         0 => None,
         n => Some(Role::ALL[usize::from(n) - 1]),
     };
-    let opts = ParseOptions { strict: sel & 0x40 == 0, fix_constrain_recipient: sel & 0x80 != 0 };
+    let opts = ParseOptions { strict: sel & 0x40 == 0, fix_constrain_recipient: sel & 0x80 != 0, recover: sel & 0x20 != 0 };
     (role, opts)
 }
 
 /// Streams `tokens`, checking after every token that completed messages never change, that
-/// the content deltas add up to the current content, and that the accessors agree with the
-/// state. An error carries the index of the failing token (`tokens.len()` at the end).
+/// 0.0.8's deltas (`last_content_delta`) add up to the current content, that the loss-free
+/// deltas (`content_delta`) add up to each message's final content (in recover mode, or when
+/// every id is in the vocabulary), and that the accessors agree with the state. An error
+/// carries the index of the failing token (`tokens.len()` at the end). Recover mode must
+/// never fail.
 pub fn stream_checked(tokens: &[u32], role: Option<Role>, opts: ParseOptions) -> Result<Vec<Message>, (usize, Error)> {
+    let result = stream_checked_inner(tokens, role, opts);
+    assert!(!opts.recover || result.is_ok(), "recover mode failed: {result:?}");
+    result
+}
+
+fn stream_checked_inner(tokens: &[u32], role: Option<Role>, opts: ParseOptions) -> Result<Vec<Message>, (usize, Error)> {
     let mut p = StreamParser::new(role, opts);
     let mut done: Vec<Message> = Vec::new();
     let mut deltas = String::new();
+    let mut streamed = String::new();
+    let mut joined: Vec<String> = Vec::new();
+    let loss_free = opts.recover || tokens.iter().all(|&t| t < VOCAB_SIZE);
+    let track = |p: &StreamParser, joined: &mut Vec<String>, streamed: &mut String| {
+        if p.messages().len() > joined.len() {
+            let mut m = std::mem::take(streamed);
+            m.push_str(p.content_delta().unwrap_or(""));
+            joined.push(m);
+        } else if let Some(d) = p.content_delta() {
+            streamed.push_str(d);
+        }
+        assert_eq!(joined.len(), p.messages().len());
+    };
     for (i, &t) in tokens.iter().enumerate() {
         p.process(t).map_err(|e| (i, e))?;
+        track(&p, &mut joined, &mut streamed);
         assert_eq!(&p.messages()[..done.len()], &done[..], "a completed message changed");
-        if p.messages().len() != done.len() {
+        let completed = p.messages().len() != done.len();
+        if completed {
             done = p.messages().to_vec();
             deltas.clear();
         }
         if let Some(d) = p.last_content_delta() {
-            deltas.push_str(d);
+            if p.state() == StreamState::Content {
+                deltas.push_str(d);
+            }
         }
         match p.state() {
             StreamState::Content => assert_eq!(deltas, p.current_content(), "deltas do not add up"),
             _ => {
                 deltas.clear();
-                assert!(p.current_content().is_empty() && p.last_content_delta().is_none());
+                assert!(p.current_content().is_empty());
+                // Only recover mode reports a delta on the token that completed a message.
+                assert!(p.last_content_delta().is_none() || (opts.recover && completed));
                 assert!(p.current_channel().is_none() && p.current_recipient().is_none());
             }
         }
         assert_eq!(p.tokens(), &tokens[..=i]);
     }
     p.process_eos().map_err(|e| (tokens.len(), e))?;
+    track(&p, &mut joined, &mut streamed);
+    assert!(p.process_eos().is_err() && p.process(0).is_err(), "a finished parser rejects more input");
+    if loss_free {
+        for (j, m) in joined.iter().zip(p.messages()) {
+            assert_eq!(Some(j.as_str()), m.content.first().map(|c| match c {
+                harmony::Content::Text(t) => t.text.as_str(),
+                _ => "",
+            }), "content deltas do not add up to the message");
+        }
+    }
     Ok(p.into_messages())
 }

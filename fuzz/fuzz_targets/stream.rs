@@ -1,6 +1,7 @@
 //! The streaming parser driven by a program of operations: feed a token, end the stream,
 //! clone the parser, read every accessor — including after an error and after the end, which
-//! the API allows. A clone must behave exactly like the original; nothing may panic.
+//! the API allows (feeding a finished parser fails). A clone must behave exactly like the
+//! original; nothing may panic; recover mode never fails before the end.
 #![no_main]
 
 mod common;
@@ -10,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 
 fn snapshot(p: &StreamParser) -> String {
     format!(
-        "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {}",
+        "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {}",
         p.state(),
         p.current_role(),
         p.current_channel(),
@@ -18,6 +19,8 @@ fn snapshot(p: &StreamParser) -> String {
         p.current_content_type(),
         p.current_content(),
         p.last_content_delta(),
+        p.content_delta(),
+        p.current_repairs(),
         p.messages(),
         p.tokens().len()
     )
@@ -69,8 +72,14 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(snapshot(t), before, "a clone diverged");
             }
         }
+        if opts.recover && !p.is_finished() {
+            assert!(result.is_ok(), "recover mode failed: {result:?}");
+        }
+        if result.is_err() && p.is_finished() && op != 0xF0 {
+            assert_eq!(result.as_ref().unwrap_err().kind(), harmony::ErrorKind::InvalidArgument, "finished");
+        }
         failed |= result.is_err();
-        if p.state() != StreamState::Content {
+        if p.state() != StreamState::Content && !opts.recover {
             assert!(p.last_content_delta().is_none());
         }
         if let Some(d) = p.last_content_delta() {

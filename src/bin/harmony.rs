@@ -177,9 +177,14 @@ enum Command {
         /// `<|start|>ROLE`, as sampled); `none` when they start at `<|start|>`.
         #[arg(long, value_enum, default_value = "assistant", value_name = "ROLE")]
         role: ParseRoleArg,
-        /// Recover from a stop token inside the first header instead of failing.
+        /// Lenient: a header cut short by a stop token (first message, with a role) becomes a
+        /// message instead of failing.
         #[arg(long)]
         lenient: bool,
+        /// Recover mode: never fail on model output; repaired messages list their repairs in
+        /// "repairs" (implies --fix-constrain-recipient; not openai-harmony 0.0.8's behaviour).
+        #[arg(long)]
+        recover: bool,
         /// Feed the tokens one at a time through the streaming parser.
         #[arg(long)]
         stream: bool,
@@ -288,10 +293,14 @@ impl Command {
                 .map_err(|e| e.to_string())?;
                 Ok(tokens_json(&tokens))
             }
-            Command::Parse { role, lenient, stream, fix_constrain_recipient, .. } => {
+            Command::Parse { role, lenient, stream, fix_constrain_recipient, recover, .. } => {
                 let tokens = read_tokens(input)?;
                 let role = role.role();
-                let opts = ParseOptions { strict: !lenient, fix_constrain_recipient: *fix_constrain_recipient };
+                let opts = if *recover {
+                    ParseOptions::recover()
+                } else {
+                    ParseOptions { strict: !lenient, fix_constrain_recipient: *fix_constrain_recipient, recover: false }
+                };
                 let messages = if *stream {
                     let mut p = StreamParser::new(role, opts);
                     for (i, &t) in tokens.iter().enumerate() {

@@ -42,7 +42,7 @@ impl ChatStream {
     /// A stream for the completion of an assistant message rendered by
     /// [`render_request`](super::render_request) (the tokens start inside its header).
     pub fn new(options: ChatOptions) -> Self {
-        let parse = ParseOptions { strict: false, fix_constrain_recipient: options.fix_constrain_recipient };
+        let parse = ParseOptions { strict: false, fix_constrain_recipient: options.fix_constrain_recipient, recover: false };
         ChatStream { options, parser: StreamParser::new(Some(Role::Assistant), parse), target: None, tool_calls: 0, role_sent: false, finished: false }
     }
 

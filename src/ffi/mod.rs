@@ -60,11 +60,22 @@ pub const HARMONY_RENDER_KEEP_ANALYSIS: u32 = 1;
 /// Render flag (message mode): the conversation declares function tools, which adds the
 /// `functions` routing line to a system message's channel section.
 pub const HARMONY_RENDER_HAS_FUNCTION_TOOLS: u32 = 2;
-/// Parse flag: lenient parsing (a stop token inside the first header is recovered).
+/// Parse flag: lenient parsing (a header cut short by a stop token, in the first message when
+/// a role is given, becomes a message). Without it (strict, 0.0.8's default) a stop token
+/// inside a header is not rejected: it is kept as header text, and parsing fails only if the
+/// tokens end before `<|message|>`.
 pub const HARMONY_PARSE_LENIENT: u32 = 1;
 /// Parse flag: read `<|channel|>final <|constrain|>json` as a content type, not a recipient
 /// (the fix of openai/harmony PR #144; differs from openai-harmony 0.0.8).
 pub const HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT: u32 = 2;
+/// Parse flag: recover mode. Parsing never fails on model output: stray tokens, missing or
+/// repeated headers, malformed recipients, invalid UTF-8 and ids outside the vocabulary are
+/// repaired, and each message of the messages JSON lists its repairs in `"repairs"` (absent
+/// when none; the strings are listed in the README). Implies
+/// `HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT`; overrides `HARMONY_PARSE_LENIENT`. Not 0.0.8's
+/// behaviour. Without it, an id outside the vocabulary inside content is accepted as 0.0.8
+/// accepts it (the rest of that message is held back and ends as one U+FFFD).
+pub const HARMONY_PARSE_RECOVER: u32 = 4;
 /// Encode flag: spellings of special tokens in the text become special tokens.
 pub const HARMONY_ENCODE_ALLOW_SPECIAL: u32 = 1;
 /// Decode flag: replace invalid UTF-8 with U+FFFD instead of failing.
@@ -243,7 +254,9 @@ pub unsafe extern "C" fn harmony_render_into(
 /// role of the first message when the tokens start inside its header (as after
 /// `HARMONY_RENDER_COMPLETION`), or `HARMONY_ROLE_NONE` when they start with `<|start|>`;
 /// `flags` are `HARMONY_PARSE_*` bits. On success `*out` receives a JSON array of messages
-/// (wire format) owned by the caller; release with `harmony_string_free`.
+/// (wire format; with `HARMONY_PARSE_RECOVER` a message may carry `"repairs"`) owned by the
+/// caller; release with `harmony_string_free`. Ids outside the vocabulary inside content are
+/// accepted as openai-harmony 0.0.8 accepts them (see `harmony_parser_process`).
 #[no_mangle]
 pub unsafe extern "C" fn harmony_parse(
     encoding: *const harmony_encoding,
@@ -266,10 +279,14 @@ pub unsafe extern "C" fn harmony_parse(
 }
 
 pub(crate) fn parse_flags(flags: u32) -> Result<ParseOptions, FfiError> {
-    check_flags(flags, HARMONY_PARSE_LENIENT | HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT)?;
+    check_flags(flags, HARMONY_PARSE_LENIENT | HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT | HARMONY_PARSE_RECOVER)?;
+    if flags & HARMONY_PARSE_RECOVER != 0 {
+        return Ok(ParseOptions::recover());
+    }
     Ok(ParseOptions {
         strict: flags & HARMONY_PARSE_LENIENT == 0,
         fix_constrain_recipient: flags & HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT != 0,
+        recover: false,
     })
 }
 

@@ -57,7 +57,12 @@ pub unsafe extern "C" fn harmony_parser_free(parser: *mut harmony_parser) {
 }
 
 /// Feeds one token. Fails with `HARMONY_ERROR_PARSE` exactly where openai-harmony 0.0.8
-/// fails; after a failure the parser should be discarded.
+/// fails; after a failure the parser should be discarded. With `HARMONY_PARSE_RECOVER` it
+/// never fails on model output. An id outside the vocabulary inside content is accepted, as
+/// 0.0.8 accepts it (the rest of that message is held back and ends as one U+FFFD), unlike
+/// `harmony_decode` and the chat stream, which reject it; with `HARMONY_PARSE_RECOVER` it is
+/// a U+FFFD at once and a repair. After `harmony_parser_process_eos` the parser is finished:
+/// this fails with `HARMONY_ERROR_INVALID_ARGUMENT` ("the parser is already finished").
 #[no_mangle]
 pub unsafe extern "C" fn harmony_parser_process(
     parser: *mut harmony_parser,
@@ -70,7 +75,7 @@ pub unsafe extern "C" fn harmony_parser_process(
     })
 }
 
-/// Feeds `n` tokens (borrowed), stopping at the first failure.
+/// Feeds `n` tokens (borrowed), stopping at the first failure (as `harmony_parser_process`).
 #[no_mangle]
 pub unsafe extern "C" fn harmony_parser_process_tokens(
     parser: *mut harmony_parser,
@@ -87,7 +92,10 @@ pub unsafe extern "C" fn harmony_parser_process_tokens(
     })
 }
 
-/// Signals the end of the stream, completing a message in progress.
+/// Signals the end of the stream, completing a message in progress. The parser is then
+/// finished: a second call, or `harmony_parser_process`, fails with
+/// `HARMONY_ERROR_INVALID_ARGUMENT` ("the parser is already finished"); the accessors keep
+/// working.
 #[no_mangle]
 pub unsafe extern "C" fn harmony_parser_process_eos(parser: *mut harmony_parser, err: *mut *mut harmony_error) -> harmony_status {
     boundary(err, || unsafe {
@@ -309,10 +317,27 @@ unsafe fn text_accessor(
 /// Text added by the last token, borrowed: `*data` points into the parser (not
 /// NUL-terminated) and stays valid until the next call that changes the parser. `*data` is
 /// NULL when there is no delta (outside content, or a UTF-8 character still incomplete).
-/// Copying no memory, this is the per-token hot path.
+/// Copying no memory, this is the per-token hot path. Without `HARMONY_PARSE_RECOVER` this
+/// is openai-harmony 0.0.8's delta, which after an invalid UTF-8 sequence holds the text
+/// that follows back until a later token and never delivers the U+FFFD of a character cut
+/// short by the end of a message; `harmony_parser_content_delta` does not lose text. With
+/// `HARMONY_PARSE_RECOVER` the two are the same.
 #[no_mangle]
 pub unsafe extern "C" fn harmony_parser_last_delta(parser: *const harmony_parser, data: *mut *const c_char, len: *mut usize) -> harmony_status {
     unsafe { text_accessor(parser, data, len, |p| p.last_content_delta()) }
+}
+
+/// Text added to a message's content by the last token, borrowed as in
+/// `harmony_parser_last_delta`, never losing any: for every message, the deltas from the
+/// token after its `<|message|>` through the token that completed it, joined, are exactly
+/// its content. On the token that completes a message (a stop token, EOS) the delta belongs
+/// to the message just completed (the last of `harmony_parser_messages_json`): the U+FFFD of
+/// a character cut short, or the content of a message recovered from a header. `*data` is
+/// NULL when the token added no text. (Without `HARMONY_PARSE_RECOVER`, an id outside the
+/// vocabulary stalls the message as in 0.0.8.)
+#[no_mangle]
+pub unsafe extern "C" fn harmony_parser_content_delta(parser: *const harmony_parser, data: *mut *const c_char, len: *mut usize) -> harmony_status {
+    unsafe { text_accessor(parser, data, len, |p| p.content_delta()) }
 }
 
 /// Content of the current message so far, borrowed as in `harmony_parser_last_delta`
@@ -341,7 +366,8 @@ pub unsafe extern "C" fn harmony_parser_current_content_type(parser: *const harm
     unsafe { text_accessor(parser, data, len, |p| p.current_content_type()) }
 }
 
-/// Completed messages as a JSON array (wire format). `*out` receives a caller-owned string;
+/// Completed messages as a JSON array (wire format; with `HARMONY_PARSE_RECOVER` a message
+/// may carry `"repairs"`). `*out` receives a caller-owned string;
 /// release with `harmony_string_free`.
 #[no_mangle]
 pub unsafe extern "C" fn harmony_parser_messages_json(

@@ -4,7 +4,7 @@
 //! loop needs no state tracking of its own.
 //!
 //! The event is computed only from the parser's public accessors (`state`, `messages`,
-//! `tokens`, `current_*`, `last_content_delta`), compared before and after the token, so it
+//! `tokens`, `current_*`, `content_delta`), compared before and after the token, so it
 //! describes strict, lenient and recover-mode parsers alike.
 
 use super::{StreamParser, StreamState};
@@ -19,7 +19,8 @@ pub struct StepEvent<'a> {
     pub flags: u32,
     /// Where the parser is after the token.
     pub state: StreamState,
-    /// Text the token added to the content (`last_content_delta`); `None` when it added none.
+    /// Text the token added to the content ([`StreamParser::content_delta`], which never loses
+    /// text; with `MESSAGE_ENDED` it belongs to the message that ended); `None` when it added none.
     pub delta: Option<&'a str>,
     /// Role of the message described below: the current message's, the expected role while
     /// its header is read, or the ended message's when `MESSAGE_ENDED` left no message open.
@@ -99,7 +100,9 @@ impl StreamParser {
         if ended > 0 {
             flags |= StepEvent::MESSAGE_ENDED;
         }
-        let delta = self.last_content_delta();
+        // The loss-free delta: joined over a message (MESSAGE_ENDED's delta belongs to the
+        // message that ended), the event deltas are exactly its content.
+        let delta = self.content_delta();
         if delta.is_some_and(|d| !d.is_empty()) {
             flags |= StepEvent::DELTA;
         }
@@ -197,5 +200,38 @@ mod tests {
         assert_eq!((ev.flags, ev.state, ev.channel, ev.delta), (StepEvent::MESSAGE_STARTED, StreamState::Header, None, None));
         assert!(p.process_event(5).is_ok());
         assert!(StreamParser::new(None, ParseOptions::default()).process_event(5).is_err());
+    }
+
+    /// Issue 14, defects 1 and 2: the event's deltas never lose text, even after a token that is
+    /// not valid UTF-8 on its own and when a stop token cuts a character.
+    #[test]
+    fn event_deltas_join_to_the_content_after_broken_utf8() {
+        let cjk = tokens("\u{2070E}");
+        assert!(cjk.len() > 1, "the test needs a character split over several tokens");
+        let mut seqs = Vec::new();
+        let mut a = tokens("<|channel|>final<|message|>x");
+        a.push(cjk[0]);
+        a.extend(tokens("abc"));
+        a.extend(tokens("<|end|>"));
+        seqs.push(a);
+        let mut b = tokens("<|channel|>final<|message|>x");
+        b.push(cjk[0]);
+        b.extend(tokens("<|end|>"));
+        seqs.push(b);
+        for toks in seqs {
+            for opts in [ParseOptions::default(), ParseOptions::lenient(), ParseOptions::recover()] {
+                let mut p = StreamParser::new(Some(Role::Assistant), opts);
+                let mut text = String::new();
+                for &t in &toks {
+                    text.push_str(p.process_event(t).unwrap().delta.unwrap_or(""));
+                }
+                let content = match p.messages()[0].content.as_slice() {
+                    [crate::chat::Content::Text(t)] => t.text.clone(),
+                    _ => unreachable!(),
+                };
+                assert_eq!(text, content, "{opts:?}");
+                assert!(content.contains('\u{FFFD}'));
+            }
+        }
     }
 }

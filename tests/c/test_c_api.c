@@ -226,9 +226,9 @@ static void test_parser(const harmony_encoding *enc) {
   CHECK_STATUS(harmony_parser_messages_json(p, &s, NULL), HARMONY_OK);
   CHECK(strcmp(s.data, "[{\"role\":\"assistant\",\"content\":\"\xc3\xa9!\",\"channel\":\"final\"}]") == 0);
   harmony_string_free(&s);
-  /* a non-start token now is a parse error, reported with the token */
-  CHECK_STATUS(harmony_parser_process(p, 5, &err), HARMONY_ERROR_PARSE);
-  expect_error(err, HARMONY_ERROR_PARSE, "unexpected token 5");
+  /* after EOS the parser is finished */
+  CHECK_STATUS(harmony_parser_process(p, 5, &err), HARMONY_ERROR_INVALID_ARGUMENT);
+  expect_error(err, HARMONY_ERROR_INVALID_ARGUMENT, "the parser is already finished");
   harmony_parser_free(p);
   harmony_parser_free(NULL);
 
@@ -565,6 +565,59 @@ static void test_chat(const harmony_encoding *enc) {
   CHECK_STATUS(harmony_chat_parse(NULL, NULL, 0, NULL, 0, &s, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
 }
 
+/* Issue 14: the finished state, the loss-free content delta, and recover mode. */
+static void test_parser_finished_and_recover(const harmony_encoding *enc) {
+  harmony_parser *p = NULL;
+  harmony_error *err = NULL;
+  const char *d; size_t n;
+  CHECK_STATUS(harmony_parser_new(enc, HARMONY_ROLE_ASSISTANT, 0, &p, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_process_tokens(p, REPLY, 5, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_process_eos(p, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_process_eos(p, &err), HARMONY_ERROR_INVALID_ARGUMENT);
+  expect_error(err, HARMONY_ERROR_INVALID_ARGUMENT, "the parser is already finished");
+  CHECK_STATUS(harmony_parser_process(p, HARMONY_TOKEN_START, &err), HARMONY_ERROR_INVALID_ARGUMENT);
+  expect_error(err, HARMONY_ERROR_INVALID_ARGUMENT, "the parser is already finished");
+  CHECK_STATUS(harmony_parser_process_tokens(p, REPLY, 5, &err), HARMONY_ERROR_INVALID_ARGUMENT);
+  expect_error(err, HARMONY_ERROR_INVALID_ARGUMENT, "already finished");
+  CHECK(harmony_parser_message_count(p) == 1);
+  harmony_parser_free(p);
+
+  /* "<|channel|>final<|message|>x", half of a 4-byte character, "abc", <|end|> */
+  const uint32_t broken[] = {200005, 17196, 200008, 87, 172, 26682, 200007};
+  CHECK_STATUS(harmony_parser_new(enc, HARMONY_ROLE_ASSISTANT, 0, &p, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_process_tokens(p, broken, 6, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_content_delta(p, &d, &n), HARMONY_OK);
+  CHECK(d && n == 6 && memcmp(d, "\xef\xbf\xbd" "abc", 6) == 0); /* U+FFFD then abc, at once */
+  CHECK_STATUS(harmony_parser_last_delta(p, &d, &n), HARMONY_OK);
+  CHECK(d && n == 3 && memcmp(d, "\xef\xbf\xbd", 3) == 0); /* 0.0.8's delta holds abc back */
+  harmony_parser_free(p);
+  /* a character cut short by <|end|>: its U+FFFD is the delta of the stop token */
+  const uint32_t cut[] = {200005, 17196, 200008, 87, 172, 200007};
+  CHECK_STATUS(harmony_parser_new(enc, HARMONY_ROLE_ASSISTANT, 0, &p, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_process_tokens(p, cut, 6, NULL), HARMONY_OK);
+  CHECK(harmony_parser_message_count(p) == 1);
+  CHECK_STATUS(harmony_parser_content_delta(p, &d, &n), HARMONY_OK);
+  CHECK(d && n == 3 && memcmp(d, "\xef\xbf\xbd", 3) == 0);
+  CHECK_STATUS(harmony_parser_last_delta(p, &d, &n), HARMONY_OK);
+  CHECK(d == NULL);
+  harmony_parser_free(p);
+
+  /* recover mode: a stray <|return|> after <|end|> (vLLM #50690) and an unknown id */
+  const uint32_t stray[] = {200005, 17196, 200008, 87, 201089, 26682, 200007, 200002};
+  harmony_string s;
+  CHECK_STATUS(harmony_parse(enc, stray, 8, HARMONY_ROLE_ASSISTANT, 0, &s, &err), HARMONY_ERROR_PARSE);
+  expect_error(err, HARMONY_ERROR_PARSE, "200002");
+  CHECK_STATUS(harmony_parse(enc, stray, 8, HARMONY_ROLE_ASSISTANT, HARMONY_PARSE_RECOVER, &s, NULL), HARMONY_OK);
+  CHECK(strcmp(s.data, "[{\"role\":\"assistant\",\"content\":\"x\xef\xbf\xbd" "abc\",\"channel\":\"final\","
+                       "\"repairs\":[\"unknown token id\",\"stray token after message\"]}]") == 0);
+  harmony_string_free(&s);
+  CHECK_STATUS(harmony_parser_new(enc, HARMONY_ROLE_ASSISTANT, HARMONY_PARSE_RECOVER, &p, NULL), HARMONY_OK);
+  for (size_t i = 0; i < 8; i++) CHECK_STATUS(harmony_parser_process(p, stray[i], NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_process_eos(p, NULL), HARMONY_OK);
+  CHECK(harmony_parser_message_count(p) == 1);
+  harmony_parser_free(p);
+}
+
 int main(void) {
   test_version_and_encoding();
   const harmony_encoding *enc = NULL;
@@ -576,6 +629,7 @@ int main(void) {
   test_render_into(enc);
   test_parse(enc);
   test_parser(enc);
+  test_parser_finished_and_recover(enc);
   test_encode_decode(enc);
   test_tokens_info(enc);
   test_chat(enc);

@@ -215,7 +215,7 @@ static void test_out_of_range(void) {
     harmony_status want = (f & (HARMONY_RENDER_KEEP_ANALYSIS | HARMONY_RENDER_HAS_FUNCTION_TOOLS)) ? HARMONY_OK : HARMONY_ERROR_INVALID_ARGUMENT;
     CHECK_STATUS(harmony_render(enc, HARMONY_RENDER_COMPLETION, conv, cl, 1, f, &t, NULL), want);
     harmony_tokens_free(&t);
-    want = (f & (HARMONY_PARSE_LENIENT | HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT)) ? HARMONY_OK : HARMONY_ERROR_INVALID_ARGUMENT;
+    want = (f & (HARMONY_PARSE_LENIENT | HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT | HARMONY_PARSE_RECOVER)) ? HARMONY_OK : HARMONY_ERROR_INVALID_ARGUMENT;
     CHECK_STATUS(harmony_parse(enc, NULL, 0, -1, f, &s, NULL), want);
     harmony_string_free(&s);
     CHECK_STATUS(harmony_parser_new(enc, -1, f, &p, NULL), want);
@@ -415,7 +415,7 @@ static void test_parser_misuse(void) {
 
   /* Every role and flag combination, EOS straight away and twice. */
   for (int32_t role = -1; role <= 4; role++)
-    for (uint32_t flags = 0; flags < 4; flags++) {
+    for (uint32_t flags = 0; flags < 8; flags++) {
       CHECK_STATUS(harmony_parser_new(enc, role, flags, &p, NULL), HARMONY_OK);
       for (int i = 0; i < 2; i++) {
         err = NULL;

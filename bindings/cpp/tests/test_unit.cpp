@@ -211,6 +211,14 @@ TEST(Encoding, ParseJsonAndTyped) {
   EXPECT_EQ(fixed.content_type, std::optional<std::string>("<|constrain|>json"));
   EXPECT_EQ(fixed.text(), "{}");
 
+  // Recover mode parses a malformed completion: a stray <|return|> after <|end|> (vLLM #50690).
+  const std::vector<uint32_t> stray = {200005, 17196, 200008, 17045, 200007, 200002};
+  EXPECT_HARMONY_ERROR(enc.parse(stray), HARMONY_ERROR_PARSE, "200002");
+  const std::vector<Message> recovered = enc.parse(stray, Role::Assistant, harmony::ParseFlags::Recover);
+  ASSERT_EQ(recovered.size(), 1u);
+  EXPECT_EQ(recovered[0].text(), "Answer");
+  EXPECT_EQ(recovered[0].channel, std::optional<std::string>("final"));
+
   // Lenient parsing recovers a stop token inside the first header.
   const std::vector<uint32_t> stop_in_header = {17196, 200007};
   EXPECT_HARMONY_ERROR(enc.parse(stop_in_header), HARMONY_ERROR_PARSE, "");
@@ -348,8 +356,8 @@ TEST(StreamParser, DeltasWithMultiByteCharacterSplitAcrossTokens) {
   p.process_eos();
   EXPECT_EQ(p.messages_json(), "[{\"role\":\"assistant\",\"content\":\"\xc3\xa9!\",\"channel\":\"final\"}]");
   EXPECT_EQ(p.messages(), std::vector<Message>{Message(Role::Assistant, "\xc3\xa9!").with_channel("final")});
-  // A non-start token now is a parse error naming the token.
-  EXPECT_HARMONY_ERROR(p.process(5), HARMONY_ERROR_PARSE, "unexpected token 5");
+  // After process_eos the parser is finished.
+  EXPECT_HARMONY_ERROR(p.process(5), HARMONY_ERROR_INVALID_ARGUMENT, "the parser is already finished");
 }
 
 TEST(StreamParser, SessionCollectsDeltasByChannel) {

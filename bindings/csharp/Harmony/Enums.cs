@@ -52,6 +52,8 @@ namespace LibHarmony
         Lenient = 1,
         /// <summary>Read `&lt;|channel|&gt;final &lt;|constrain|&gt;json` as a content type, not a recipient.</summary>
         FixConstrainRecipient = 2,
+        /// <summary>Recover mode: never fail on model output (`HARMONY_PARSE_RECOVER`; implies FixConstrainRecipient).</summary>
+        Recover = 4,
     }
 
     /// <summary>State of a <see cref="StreamParser"/> (`harmony_stream_state`).</summary>

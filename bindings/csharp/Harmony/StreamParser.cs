@@ -72,7 +72,8 @@ namespace LibHarmony
             Marshalling.Check(Native.harmony_parser_process_tokens(Handle, tokens, Marshalling.Len(tokens), out err), err);
         }
 
-        /// <summary>Signals the end of the stream, completing a message in progress.</summary>
+        /// <summary>Signals the end of the stream, completing a message in progress. The parser is then
+        /// finished: Process and ProcessEos throw (HarmonyStatus.InvalidArgument).</summary>
         public void ProcessEos()
         {
             IntPtr err;

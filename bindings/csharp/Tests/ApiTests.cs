@@ -170,6 +170,12 @@ namespace LibHarmony.Tests
                 Message fixedUp = enc.Parse(constrain, Role.Assistant, ParseFlags.FixConstrainRecipient)[0];
                 Assert.AreEqual("<|constrain|>json", fixedUp.ContentType);
                 Assert.IsNull(fixedUp.Recipient);
+                // Recover mode parses a malformed completion: a stray <|return|> after <|end|> (vLLM #50690).
+                uint[] stray = { 200005, 17196, 200008, 17045, 200007, 200002 };
+                Assert.Throws<HarmonyException>(() => enc.Parse(stray));
+                var recovered = enc.Parse(stray, Role.Assistant, ParseFlags.Recover);
+                Assert.AreEqual(1, recovered.Count);
+                Assert.AreEqual("final", recovered[0].Channel);
             }
         }
 
@@ -218,9 +224,10 @@ namespace LibHarmony.Tests
                 Assert.AreEqual("[{\"role\":\"assistant\",\"content\":\"é! 日本\",\"channel\":\"final\"}]", p.MessagesJson);
                 Assert.AreEqual("é! 日本", p.Messages[0].Text);
 
+                // After ProcessEos the parser is finished.
                 var e = Assert.Throws<HarmonyException>(() => p.Process(5));
-                Assert.AreEqual(HarmonyStatus.Parse, e.Status);
-                StringAssert.Contains("unexpected token 5", e.Message);
+                Assert.AreEqual(HarmonyStatus.InvalidArgument, e.Status);
+                StringAssert.Contains("the parser is already finished", e.Message);
             }
         }
 
