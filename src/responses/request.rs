@@ -273,10 +273,14 @@ pub fn request_to_conversation(request_json: &str, options: &ResponsesOptions) -
 
     // The format guide: the chain of thought of every turn that ended with a final answer is
     // dropped; reasoning after the last final answer (between tool calls) is kept.
+    // SHARED-ROUTING: the Chat bridge makes the same decision (issue 11).
     if let Some(last_final) = body.iter().rposition(|m| m.author.role == Role::Assistant && m.channel.as_deref() == Some("final")) {
         let mut index = 0;
         body.retain(|m| {
-            let keep = index > last_final || m.channel.as_deref() != Some("analysis") || m.author.role != Role::Assistant;
+            // Built-in tool calls on the analysis channel (the browser's) stay: they are
+            // actions, not thoughts.
+            let thought = m.author.role == Role::Assistant && m.channel.as_deref() == Some("analysis") && m.recipient.is_none();
+            let keep = index > last_final || !thought;
             index += 1;
             keep
         });
