@@ -49,6 +49,9 @@ struct Current {
     item: Value,
     text: String,
     recipient: String,
+    /// Whether the parser's message is the authority on the text when the item closes (false
+    /// for an item made from a headerless message, whose text is the bridge's own decoding).
+    from_parser: bool,
 }
 
 /// Streams completion tokens into Responses API events (`response.created`, …,
@@ -64,6 +67,10 @@ pub struct ResponsesStream {
     current: Option<Current>,
     last_token: Option<u32>,
     calls: usize,
+    /// Messages of the parser already turned into items.
+    seen: usize,
+    /// Index in the parser's tokens where the current header starts.
+    header_start: usize,
 }
 
 impl ResponsesStream {
@@ -80,6 +87,8 @@ impl ResponsesStream {
             current: None,
             last_token: None,
             calls: 0,
+            seen: 0,
+            header_start: 0,
         }
     }
 
@@ -156,21 +165,47 @@ impl ResponsesStream {
         let after = self.parser.state();
         if before == StreamState::Content && after != StreamState::Content {
             self.close(false, &mut out);
+            self.seen = self.parser.messages().len();
         }
         if before != StreamState::Content && after == StreamState::Content {
-            self.open(&mut out);
+            let recipient = self.parser.current_recipient().map(str::to_string);
+            let channel = self.parser.current_channel().map(str::to_string);
+            self.open(recipient, channel.as_deref(), true, &mut out);
         } else if after == StreamState::Content {
             if let Some(delta) = self.parser.last_content_delta().map(str::to_string) {
                 self.delta(&delta, &mut out);
             }
         }
+        if after == StreamState::Header && before != StreamState::Header {
+            self.header_start = self.parser.tokens().len();
+        }
+        // A message that never reached content: the lenient parser's reading of a first header
+        // cut short by a stop token, e.g. a refusal with no header at all.
+        if self.parser.messages().len() > self.seen && self.current.is_none() {
+            let header = &self.parser.tokens()[self.header_start..self.parser.tokens().len() - 1];
+            let m = self.parser.messages()[self.seen].clone();
+            self.seen = self.parser.messages().len();
+            let text = headerless_text(header).unwrap_or_else(|| match m.content.first() {
+                Some(crate::chat::Content::Text(t)) => t.text.clone(),
+                _ => String::new(),
+            });
+            self.whole(m.recipient, m.channel.as_deref(), &text, false, &mut out);
+        }
         Ok(out)
     }
 
+    /// An item for a whole message at once.
+    fn whole(&mut self, recipient: Option<String>, channel: Option<&str>, text: &str, incomplete: bool, out: &mut Vec<Value>) {
+        self.open(recipient, channel, false, out);
+        if !text.is_empty() {
+            self.delta(text, out);
+        }
+        self.close(incomplete, out);
+    }
+
     /// A message header just completed: open its output item.
-    fn open(&mut self, out: &mut Vec<Value>) {
-        let recipient = self.parser.current_recipient().map(str::to_string);
-        let kind = route(recipient.as_deref(), self.parser.current_channel());
+    fn open(&mut self, recipient: Option<String>, channel: Option<&str>, from_parser: bool, out: &mut Vec<Value>) {
+        let kind = route(recipient.as_deref(), channel);
         let output_index = self.output.len();
         let recipient = recipient.unwrap_or_default();
         let item = match kind {
@@ -211,7 +246,7 @@ impl ResponsesStream {
             }
             Kind::FunctionCall => {}
         }
-        self.current = Some(Current { kind, output_index, item, text: String::new(), recipient });
+        self.current = Some(Current { kind, output_index, item, text: String::new(), recipient, from_parser });
     }
 
     fn delta(&mut self, delta: &str, out: &mut Vec<Value>) {
@@ -230,16 +265,17 @@ impl ResponsesStream {
 
     /// The current message ended (`incomplete`: the tokens ended inside it).
     fn close(&mut self, incomplete: bool, out: &mut Vec<Value>) {
-        let Some(Current { kind, output_index, mut item, mut text, recipient }) = self.current.take() else { return };
+        let Some(Current { kind, output_index, mut item, mut text, recipient, from_parser }) = self.current.take() else { return };
         // The parser's message is the authority on the text (at the end it flushes an
         // incomplete UTF-8 character); what the deltas have not said yet goes out as one more.
         let full = match self.parser.messages().last().and_then(|m| m.content.first()) {
-            Some(crate::chat::Content::Text(t)) => Some(t.text.clone()),
+            Some(crate::chat::Content::Text(t)) if from_parser => Some(t.text.clone()),
             _ => None,
         };
         if let Some(rest) = full.as_deref().and_then(|f| f.strip_prefix(text.as_str())).filter(|r| !r.is_empty()) {
             let rest = rest.to_string();
-            self.current = Some(Current { kind, output_index, item: item.clone(), text: text.clone(), recipient: recipient.clone() });
+            self.current =
+                Some(Current { kind, output_index, item: item.clone(), text: text.clone(), recipient: recipient.clone(), from_parser });
             self.delta(&rest, out);
             self.current = None;
             text.push_str(&rest);
@@ -297,6 +333,12 @@ impl ResponsesStream {
             // stripped; any other message was cut short.
             self.close(!in_call, &mut out);
         }
+        if state == StreamState::Header && self.seen == 0 && self.output.is_empty() {
+            // Text with no header at all, then the end: the model's answer, unformatted.
+            if let Some(text) = headerless_text(&self.parser.tokens()[self.header_start..]) {
+                self.whole(None, None, &text, true, &mut out);
+            }
+        }
         let ended_by_end = self.last_token == Some(SpecialToken::End.id());
         let answered = self.output.iter().any(|i| {
             i["type"] == "function_call" || (i["type"] == "message" && i["phase"] == "final_answer")
@@ -311,6 +353,18 @@ impl ResponsesStream {
         out.push(self.event(kind, json!({ "response": r })));
         Ok(out)
     }
+}
+
+/// The text of header tokens that hold no Harmony markup at all (the model wrote plain text
+/// where a header belongs), exactly as written; `None` for a real (if cut short) header.
+fn headerless_text(header: &[u32]) -> Option<String> {
+    if header.iter().any(|&t| crate::tokenizer::is_special(t)) {
+        return None;
+    }
+    let text = crate::tokenizer::decode_lossy(header).ok()?;
+    let t = text.trim_start();
+    let header_like = t.starts_with("to=") || t.is_empty() || ["analysis", "commentary", "final"].contains(&t);
+    (!header_like).then_some(text)
 }
 
 fn with(mut base: Value, extra: Value) -> Value {

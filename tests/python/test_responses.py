@@ -91,6 +91,10 @@ CASES = {
     # A stray <|return|> after the answer (openai/harmony #80) and text with no header.
     "stray_return": "<|channel|>final<|message|>Done.<|return|><|return|>",
     "stray_text": "<|channel|>final<|message|>Done.<|end|>garbage after the message",
+    # A refusal with no header at all, right after the prompt (issue 11's "text with no
+    # header"), ended by a stop token or by the end of the stream.
+    "no_header": "I can't help with that.\n\nSorry.<|return|>",
+    "no_header_eos": "I can't help with that.",
     "unicode": "<|channel|>final<|message|>日本語のテキスト 🌸 done<|return|>",
     "empty": "",
 }
@@ -258,6 +262,14 @@ def test_stray_tokens_never_fail(harmony, tokens):
     for case in ("stray_return", "stray_text"):
         r = parse(harmony, tokens[case])
         assert [i["content"][0]["text"] for i in r["output"]] == ["Done."]
+
+
+def test_text_without_a_header_is_the_answer(harmony, tokens):
+    r = parse(harmony, tokens["no_header"])
+    assert r["status"] == "completed"
+    assert [(i["type"], i["phase"], i["content"][0]["text"]) for i in r["output"]] == [("message", "final_answer", "I can't help with that.\n\nSorry.")]
+    r = parse(harmony, tokens["no_header_eos"])
+    assert r["status"] == "incomplete" and r["output"][0]["content"][0]["text"] == "I can't help with that."
 
 
 def test_response_fields_echo_the_request(harmony, tokens):
