@@ -23,6 +23,8 @@ enum Kind {
     FunctionCall,
     /// A call to `browser.*` (gpt-oss's built-in browser) → `web_search_call`.
     WebSearch,
+    /// A second function call when `parallel_tool_calls` is false: not shown.
+    Dropped,
 }
 
 // SHARED-ROUTING: which recipient is a function call (only `functions.*`), which is the
@@ -205,7 +207,11 @@ impl ResponsesStream {
 
     /// A message header just completed: open its output item.
     fn open(&mut self, recipient: Option<String>, channel: Option<&str>, from_parser: bool, out: &mut Vec<Value>) {
-        let kind = route(recipient.as_deref(), channel);
+        let mut kind = route(recipient.as_deref(), channel);
+        let parallel = self.options.response_fields.get("parallel_tool_calls") != Some(&Value::Bool(false));
+        if kind == Kind::FunctionCall && self.calls > 0 && !parallel {
+            kind = Kind::Dropped;
+        }
         let output_index = self.output.len();
         let recipient = recipient.unwrap_or_default();
         let item = match kind {
@@ -230,6 +236,10 @@ impl ResponsesStream {
                 "id": self.id("ws", output_index, 0), "type": "web_search_call", "status": "in_progress",
                 "action": {"type": "search"},
             }),
+            Kind::Dropped => {
+                self.current = Some(Current { kind, output_index, item: Value::Null, text: String::new(), recipient, from_parser });
+                return;
+            }
         };
         let item_id = item["id"].clone();
         out.push(self.event("response.output_item.added", json!({"output_index": output_index, "item": item})));
@@ -244,7 +254,7 @@ impl ResponsesStream {
             Kind::WebSearch => {
                 out.push(self.event("response.web_search_call.in_progress", json!({"item_id": item_id, "output_index": output_index})));
             }
-            Kind::FunctionCall => {}
+            Kind::FunctionCall | Kind::Dropped => {}
         }
         self.current = Some(Current { kind, output_index, item, text: String::new(), recipient, from_parser });
     }
@@ -258,7 +268,7 @@ impl ResponsesStream {
             Kind::Reasoning => self.event("response.reasoning_text.delta", with(base, json!({"content_index": 0}))),
             Kind::Message { .. } => self.event("response.output_text.delta", with(base, json!({"content_index": 0, "logprobs": []}))),
             Kind::FunctionCall => self.event("response.function_call_arguments.delta", base),
-            Kind::WebSearch => return,
+            Kind::WebSearch | Kind::Dropped => return,
         };
         out.push(event);
     }
@@ -266,6 +276,9 @@ impl ResponsesStream {
     /// The current message ended (`incomplete`: the tokens ended inside it).
     fn close(&mut self, incomplete: bool, out: &mut Vec<Value>) {
         let Some(Current { kind, output_index, mut item, mut text, recipient, from_parser }) = self.current.take() else { return };
+        if kind == Kind::Dropped {
+            return;
+        }
         // The parser's message is the authority on the text (at the end it flushes an
         // incomplete UTF-8 character); what the deltas have not said yet goes out as one more.
         let full = match self.parser.messages().last().and_then(|m| m.content.first()) {
@@ -300,6 +313,7 @@ impl ResponsesStream {
                 out.push(self.event("response.function_call_arguments.done", with(ids, json!({"arguments": text}))));
                 item["arguments"] = json!(text);
             }
+            Kind::Dropped => unreachable!("dropped calls return early"),
             Kind::WebSearch => {
                 item["action"] = browser_action(&recipient, &text);
                 if incomplete {
@@ -326,7 +340,7 @@ impl ResponsesStream {
         let mut out = Vec::new();
         self.start(&mut out);
         let state = self.parser.state();
-        let in_call = self.current.as_ref().is_some_and(|c| c.kind == Kind::FunctionCall);
+        let in_call = self.current.as_ref().is_some_and(|c| matches!(c.kind, Kind::FunctionCall | Kind::Dropped));
         let _ = self.parser.process_eos();
         if state == StreamState::Content {
             // A call cut off by the end of the stream is a call whose `<|call|>` the engine

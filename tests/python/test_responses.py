@@ -272,6 +272,18 @@ def test_text_without_a_header_is_the_answer(harmony, tokens):
     assert r["status"] == "incomplete" and r["output"][0]["content"][0]["text"] == "I can't help with that."
 
 
+def test_parallel_tool_calls_false_keeps_the_first_call(harmony, tokens):
+    opts = json.dumps({"response_fields": {"parallel_tool_calls": False}})
+    r = parse(harmony, tokens["two_calls"], "--options", opts)
+    assert r["parallel_tool_calls"] is False
+    assert [(i["type"], i.get("arguments")) for i in r["output"]] == [("reasoning", None), ("function_call", '{"location":"Tokyo"}')]
+    evs = events(harmony, tokens["two_calls"], "--options", opts)
+    for e in evs:
+        EVENT.validate_python(e)
+    check_sequence(evs)
+    assert evs[-1]["response"] == r
+
+
 def test_response_fields_echo_the_request(harmony, tokens):
     tools = [{"type": "function", "name": "get_weather", "parameters": {"type": "object"}, "strict": False}]
     opts = json.dumps({"model": "gpt-oss-120b", "created_at": 1700000000, "response_fields": {"tools": tools, "tool_choice": "required"}})
