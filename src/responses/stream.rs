@@ -9,7 +9,7 @@ use crate::chat_completions::response::fnv1a;
 use crate::error::{Error, Result};
 use crate::parse::{StreamParser, StreamState};
 use crate::tokenizer::SpecialToken;
-use crate::Role;
+use crate::{Message, Role};
 use serde_json::{json, Map, Value};
 
 /// What kind of output item the current Harmony message is.
@@ -184,14 +184,18 @@ impl ResponsesStream {
         // A message that never reached content: the lenient parser's reading of a first header
         // cut short by a stop token, e.g. a refusal with no header at all.
         if self.parser.messages().len() > self.seen && self.current.is_none() {
-            let header = &self.parser.tokens()[self.header_start..self.parser.tokens().len() - 1];
-            let m = self.parser.messages()[self.seen].clone();
+            let tokens = self.parser.tokens();
+            let header = tokens.get(self.header_start..tokens.len().saturating_sub(1)).unwrap_or(&[]);
+            let exact = headerless_text(header).filter(|_| self.parser.messages().len() == self.seen + 1);
+            let fresh: Vec<Message> = self.parser.messages()[self.seen..].to_vec();
             self.seen = self.parser.messages().len();
-            let text = headerless_text(header).unwrap_or_else(|| match m.content.first() {
-                Some(crate::chat::Content::Text(t)) => t.text.clone(),
-                _ => String::new(),
-            });
-            self.whole(m.recipient, m.channel.as_deref(), &text, false, &mut out);
+            for m in fresh {
+                let text = exact.clone().unwrap_or_else(|| match m.content.first() {
+                    Some(crate::chat::Content::Text(t)) => t.text.clone(),
+                    _ => String::new(),
+                });
+                self.whole(m.recipient, m.channel.as_deref(), &text, false, &mut out);
+            }
         }
         Ok(out)
     }
@@ -349,7 +353,7 @@ impl ResponsesStream {
         }
         if state == StreamState::Header && self.seen == 0 && self.output.is_empty() {
             // Text with no header at all, then the end: the model's answer, unformatted.
-            if let Some(text) = headerless_text(&self.parser.tokens()[self.header_start..]) {
+            if let Some(text) = headerless_text(self.parser.tokens().get(self.header_start..).unwrap_or(&[])) {
                 self.whole(None, None, &text, true, &mut out);
             }
         }
