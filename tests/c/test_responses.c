@@ -145,6 +145,40 @@ static void test_stream(const harmony_encoding *enc) {
   harmony_tokens_free(&c);
 }
 
+/* Hostile model output: random sequences of valid ids, dense in special tokens, parsed whole and
+ * streamed. Model output is never an error: every call succeeds, and the stream's last event
+ * carries the same response as the one-shot parse. */
+static void test_random_tokens(const harmony_encoding *enc) {
+  static const uint32_t specials[] = {200002, 200003, 200005, 200006, 200007, 200008, 200012, 173781};
+  uint64_t seed = 0x9E3779B97F4A7C15ull;
+  for (int round = 0; round < 300; round++) {
+    uint32_t toks[48];
+    size_t n = (size_t)(round % 48);
+    for (size_t i = 0; i < n; i++) {
+      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+      uint32_t r = (uint32_t)(seed >> 33);
+      toks[i] = (r & 1) ? specials[(r >> 1) % 8] : (r >> 1) % HARMONY_VOCAB_SIZE;
+    }
+    harmony_string whole = {NULL, 0};
+    CHECK_STATUS(harmony_responses_parse(enc, toks, n, NULL, 0, &whole, NULL), HARMONY_OK);
+    harmony_responses_stream *st = NULL;
+    CHECK_STATUS(harmony_responses_stream_new(enc, NULL, 0, &st, NULL), HARMONY_OK);
+    for (size_t i = 0; i < n; i++) {
+      harmony_string s = {NULL, 0};
+      CHECK_STATUS(harmony_responses_stream_process(st, toks[i], &s, NULL), HARMONY_OK);
+      harmony_string_free(&s);
+    }
+    harmony_string tail = {NULL, 0};
+    CHECK_STATUS(harmony_responses_stream_finish(st, &tail, NULL), HARMONY_OK);
+    /* The last event is {"type":...,"sequence_number":N,"response":<whole>}. */
+    CHECK(whole.data && tail.data && tail.len > whole.len + 2 &&
+          memcmp(tail.data + tail.len - 2 - whole.len, whole.data, whole.len) == 0);
+    harmony_string_free(&tail);
+    harmony_string_free(&whole);
+    harmony_responses_stream_free(st);
+  }
+}
+
 int main(void) {
   const harmony_encoding *enc = NULL;
   if (harmony_encoding_new(NULL, &enc, NULL) != HARMONY_OK) {
@@ -154,6 +188,7 @@ int main(void) {
   test_render(enc);
   test_parse(enc);
   test_stream(enc);
+  test_random_tokens(enc);
   harmony_encoding_free(enc);
   if (failures) {
     fprintf(stderr, "%d check(s) failed\n", failures);
