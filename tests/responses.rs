@@ -375,3 +375,52 @@ fn browser_calls_survive_the_dropped_reasoning() {
     ]);
     assert_eq!(got, want);
 }
+
+// ---------------------------------------------------------------- the CLI
+
+fn cli(args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_harmony"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn cli_responses_render_and_parse() {
+    let request = json!({"input": "Hi", "instructions": "Be brief."}).to_string();
+    let out = cli(&["responses", "render", "--date", "2025-06-28"], &request);
+    assert!(out.status.success());
+    let tokens: Vec<u32> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(tokens, render(json!({"input": "Hi", "instructions": "Be brief."})));
+
+    let completion = serde_json::to_string(&completion("<|channel|>final<|message|>Hello<|return|>")).unwrap();
+    let out = cli(&["responses", "parse", "--options", r#"{"id":"resp_cli"}"#], &completion);
+    let response: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let want = parse_response(&completion_tokens(&completion), &ResponsesOptions { id: "resp_cli".into(), ..ResponsesOptions::default() }).unwrap();
+    assert_eq!(response, want);
+    let out = cli(&["responses", "parse", "--stream"], &completion);
+    let events: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(events.last().unwrap()["type"], "response.completed");
+
+    // --jsonl: one answer per line; a bad line is an error object and exit status 1.
+    let out = cli(&["responses", "render", "--jsonl"], &format!("{request}\n{{\"input\":[{{\"type\":\"item_reference\"}}]}}\n"));
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines[0].is_array() && lines[1]["error"].as_str().unwrap().contains("request.input[0].type"));
+    // A bad request without --jsonl: stderr names the item, exit status 1.
+    let out = cli(&["responses", "render"], r#"{"input":[{"role":"user","content":[{"type":"input_image"}]}]}"#);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("request.input[0].content[0]"));
+    let out = cli(&["responses", "parse", "--options", "{\"colour\":1}"], "[]");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+fn completion_tokens(json_array: &str) -> Vec<u32> {
+    serde_json::from_str(json_array).unwrap()
+}
