@@ -346,6 +346,14 @@ typedef struct harmony_error harmony_error;
 typedef struct harmony_parser harmony_parser;
 
 /**
+ * A streaming Responses API response: feed completion tokens, get the streaming events
+ * (`response.created`, `response.output_text.delta`, …) as JSON arrays. Created by
+ * `harmony_responses_stream_new`, released by `harmony_responses_stream_free`; one thread at
+ * a time.
+ */
+typedef struct harmony_responses_stream harmony_responses_stream;
+
+/**
  * Tokens returned by the library. Owned by the caller; release with `harmony_tokens_free`.
  */
 typedef struct harmony_tokens {
@@ -712,6 +720,71 @@ enum harmony_status harmony_chat_stream_finish(struct harmony_chat_stream *strea
  * Releases a stream. NULL is a no-op.
  */
 void harmony_chat_stream_free(struct harmony_chat_stream *stream);
+
+/**
+ * Renders an OpenAI Responses API request (`request`, `request_len` bytes of UTF-8 JSON:
+ * `input`, `instructions`, `tools`, `tool_choice`, `reasoning`, `text`) into the prompt for
+ * the next assistant message. `options` (may be NULL with length 0) is a JSON object:
+ * `conversation_start_date` ("YYYY-MM-DD"), `model`, `id`, `created_at`, `response_fields`.
+ * A bad request fails with `HARMONY_ERROR_INVALID_ARGUMENT` and a message naming the item
+ * (`request.input[2].content[0]: unsupported content part type ...`). `*out` receives
+ * caller-owned tokens.
+ */
+enum harmony_status harmony_responses_render(const struct harmony_encoding *encoding,
+                                             const char *request,
+                                             size_t request_len,
+                                             const char *options,
+                                             size_t options_len,
+                                             struct harmony_tokens *out,
+                                             struct harmony_error **err);
+
+/**
+ * Parses completion tokens (the model's output after a `harmony_responses_render` prompt)
+ * into a `response` JSON object (options as in `harmony_responses_render`). Any valid token
+ * ids succeed; an id outside the vocabulary is `HARMONY_ERROR_UNKNOWN_TOKEN`. `*out` receives
+ * a caller-owned string.
+ */
+enum harmony_status harmony_responses_parse(const struct harmony_encoding *encoding,
+                                            const uint32_t *tokens,
+                                            size_t n,
+                                            const char *options,
+                                            size_t options_len,
+                                            struct harmony_string *out,
+                                            struct harmony_error **err);
+
+/**
+ * Creates a streaming response (options as in `harmony_responses_render`). `*out` receives a
+ * caller-owned stream.
+ */
+enum harmony_status harmony_responses_stream_new(const struct harmony_encoding *encoding,
+                                                 const char *options,
+                                                 size_t options_len,
+                                                 struct harmony_responses_stream **out,
+                                                 struct harmony_error **err);
+
+/**
+ * Feeds one completion token. `*events` receives a caller-owned JSON array of the events it
+ * produces, in order (`[]` when none: header tokens, an incomplete UTF-8 character). The
+ * first call also carries `response.created` and `response.in_progress`.
+ */
+enum harmony_status harmony_responses_stream_process(struct harmony_responses_stream *stream,
+                                                     uint32_t token,
+                                                     struct harmony_string *events,
+                                                     struct harmony_error **err);
+
+/**
+ * Ends the stream. `*events` receives a caller-owned JSON array of the last events, ending
+ * with `response.completed`, or `response.incomplete` when the tokens ended inside a message.
+ * A second call fails with `HARMONY_ERROR_INVALID_ARGUMENT`.
+ */
+enum harmony_status harmony_responses_stream_finish(struct harmony_responses_stream *stream,
+                                                    struct harmony_string *events,
+                                                    struct harmony_error **err);
+
+/**
+ * Releases a stream. NULL is a no-op.
+ */
+void harmony_responses_stream_free(struct harmony_responses_stream *stream);
 
 /**
  * Creates a streaming parser. `role` is the role of the first message when the completion

@@ -18,6 +18,7 @@
 
 pub mod chat;
 pub mod chat_completions;
+pub mod responses;
 mod encoding;
 pub mod error;
 #[allow(unsafe_code)]

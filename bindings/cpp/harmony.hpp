@@ -1854,4 +1854,106 @@ class ChatStream {
 
 }  // namespace harmony
 
+// =============================================================================================
+// The OpenAI Responses API bridge (issue 13): harmony::responses_render, harmony::responses_parse,
+// harmony::ResponsesStream. Options are the library's JSON object (`conversation_start_date`,
+// `model`, `id`, `created_at`, `response_fields`), passed through unchanged; every mapping
+// decision is the library's (README "The Responses API bridge").
+// =============================================================================================
+namespace harmony {
+
+/// Renders an OpenAI Responses API request (`request_json`: input, instructions, tools,
+/// tool_choice, reasoning, text) into the prompt tokens for the next assistant message. Throws
+/// Error (INVALID_JSON for malformed request or options, INVALID_ARGUMENT for a request the
+/// bridge cannot map, with a message naming the item, e.g. `request.input[2].content[0]`).
+inline std::vector<std::uint32_t> responses_render(const Encoding& encoding, std::string_view request_json,
+                                                   std::string_view options_json = {}) {
+  if (!encoding) throw Error(HARMONY_ERROR_INVALID_ARGUMENT, "harmony::Encoding: use of a moved-from object");
+  detail::OwnedTokens out;
+  detail::ErrorSlot err;
+  err.check(harmony_responses_render(encoding.get(), request_json.data(), request_json.size(), options_json.data(),
+                                     options_json.size(), &out.value, err.out()),
+            "harmony_responses_render");
+  return out.to_vector();
+}
+
+/// Parses completion tokens (the model's output after a responses_render() prompt) into a
+/// `response` JSON object. Any valid token ids succeed; throws Error(UNKNOWN_TOKEN) for an id
+/// outside the vocabulary.
+inline std::string responses_parse(const Encoding& encoding, TokenSpan tokens, std::string_view options_json = {}) {
+  if (!encoding) throw Error(HARMONY_ERROR_INVALID_ARGUMENT, "harmony::Encoding: use of a moved-from object");
+  detail::OwnedString out;
+  detail::ErrorSlot err;
+  err.check(harmony_responses_parse(encoding.get(), tokens.data(), tokens.size(), options_json.data(),
+                                    options_json.size(), &out.value, err.out()),
+            "harmony_responses_parse");
+  return out.to_string();
+}
+
+/// A streaming Responses API response: feed completion tokens one at a time; each call returns
+/// the JSON array of the events the token produces (`[]` for none; the first carries
+/// `response.created` and `response.in_progress`), and finish() the last events, ending with
+/// `response.completed` or `response.incomplete`. Move-only RAII owner of a
+/// `harmony_responses_stream*`, holding its own reference to the encoding; one thread at a time.
+class ResponsesStream {
+ public:
+  /// A stream over `encoding` with `options_json`. Throws Error (INVALID_JSON for bad options).
+  explicit ResponsesStream(const Encoding& encoding, std::string_view options_json = {}) {
+    if (!encoding) throw Error(HARMONY_ERROR_INVALID_ARGUMENT, "harmony::Encoding: use of a moved-from object");
+    detail::ErrorSlot err;
+    err.check(harmony_responses_stream_new(encoding.get(), options_json.data(), options_json.size(), &stream_,
+                                           err.out()),
+              "harmony_responses_stream_new");
+  }
+  /// Frees the stream.
+  ~ResponsesStream() { harmony_responses_stream_free(stream_); }
+  /// Not copyable: one owner frees the stream.
+  ResponsesStream(const ResponsesStream&) = delete;
+  /// Not copyable.
+  ResponsesStream& operator=(const ResponsesStream&) = delete;
+  /// Takes over `other`'s stream; `other` becomes moved-from.
+  ResponsesStream(ResponsesStream&& other) noexcept : stream_(std::exchange(other.stream_, nullptr)) {}
+  /// Frees this stream and takes over `other`'s; `other` becomes moved-from.
+  ResponsesStream& operator=(ResponsesStream&& other) noexcept {
+    if (this != &other) {
+      harmony_responses_stream_free(stream_);
+      stream_ = std::exchange(other.stream_, nullptr);
+    }
+    return *this;
+  }
+  /// The C handle, borrowed; NULL after a move.
+  harmony_responses_stream* get() const noexcept { return stream_; }
+  /// False after a move.
+  explicit operator bool() const noexcept { return stream_ != nullptr; }
+
+  /// Feeds one token; returns the JSON array of its events. Throws Error (UNKNOWN_TOKEN, and
+  /// INVALID_ARGUMENT after finish()).
+  std::string process(std::uint32_t token) {
+    detail::OwnedString events;
+    detail::ErrorSlot err;
+    err.check(harmony_responses_stream_process(handle(), token, &events.value, err.out()),
+              "harmony_responses_stream_process");
+    return events.to_string();
+  }
+
+  /// Ends the stream; returns the JSON array of the last events. A second call throws
+  /// Error(HARMONY_ERROR_INVALID_ARGUMENT).
+  std::string finish() {
+    detail::OwnedString events;
+    detail::ErrorSlot err;
+    err.check(harmony_responses_stream_finish(handle(), &events.value, err.out()), "harmony_responses_stream_finish");
+    return events.to_string();
+  }
+
+ private:
+  harmony_responses_stream* handle() const {
+    if (!stream_) throw Error(HARMONY_ERROR_INVALID_ARGUMENT, "harmony::ResponsesStream: use of a moved-from object");
+    return stream_;
+  }
+  harmony_responses_stream* stream_ = nullptr;
+};
+
+}  // namespace harmony
+// =============================================================================================
+
 #endif  // HARMONY_HPP

@@ -208,6 +208,41 @@ static hgo_string_result hgo_chat_stream_finish(harmony_chat_stream *s) {
 	r.status = harmony_chat_stream_finish(s, &r.str, &r.err);
 	return r;
 }
+// The Responses API bridge (harmony_responses_*), shaped like the Chat bridge's shims.
+typedef struct { harmony_status status; harmony_error *err; harmony_responses_stream *stream; } hgo_responses_stream_result;
+
+static hgo_tokens_result hgo_responses_render(const harmony_encoding *enc, const char *req, size_t req_len,
+                                              const char *opts, size_t opts_len) {
+	hgo_tokens_result r = {HARMONY_OK, NULL, {NULL, 0}};
+	r.status = harmony_responses_render(enc, req, req_len, opts, opts_len, &r.tokens, &r.err);
+	return r;
+}
+
+static hgo_string_result hgo_responses_parse(const harmony_encoding *enc, const uint32_t *tokens, size_t n,
+                                             const char *opts, size_t opts_len) {
+	hgo_string_result r = {HARMONY_OK, NULL, {NULL, 0}};
+	r.status = harmony_responses_parse(enc, tokens, n, opts, opts_len, &r.str, &r.err);
+	return r;
+}
+
+static hgo_responses_stream_result hgo_responses_stream_new(const harmony_encoding *enc, const char *opts,
+                                                            size_t opts_len) {
+	hgo_responses_stream_result r = {HARMONY_OK, NULL, NULL};
+	r.status = harmony_responses_stream_new(enc, opts, opts_len, &r.stream, &r.err);
+	return r;
+}
+
+static hgo_string_result hgo_responses_stream_process(harmony_responses_stream *s, uint32_t token) {
+	hgo_string_result r = {HARMONY_OK, NULL, {NULL, 0}};
+	r.status = harmony_responses_stream_process(s, token, &r.str, &r.err);
+	return r;
+}
+
+static hgo_string_result hgo_responses_stream_finish(harmony_responses_stream *s) {
+	hgo_string_result r = {HARMONY_OK, NULL, {NULL, 0}};
+	r.status = harmony_responses_stream_finish(s, &r.str, &r.err);
+	return r;
+}
 */
 import "C"
 
@@ -222,6 +257,8 @@ type (
 	encodingPtr   = *C.harmony_encoding
 	parserPtr     = *C.harmony_parser
 	chatStreamPtr = *C.harmony_chat_stream
+	// responsesStreamPtr is the Responses bridge's stream handle.
+	responsesStreamPtr = *C.harmony_responses_stream
 )
 
 // Render modes (harmony_render_mode).
@@ -604,4 +641,32 @@ func cParserMessage(p parserPtr, index int) (Message, error) {
 func cJSONValidate(raw []byte) error {
 	r := C.hgo_json_validate(bytesArg(raw), C.size_t(len(raw)))
 	return takeError(r.status, r.err)
+}
+
+// The Responses API bridge.
+
+func cResponsesRender(enc encodingPtr, request, opts []byte) ([]uint32, error) {
+	return takeTokens(C.hgo_responses_render(enc, bytesArg(request), C.size_t(len(request)), bytesArg(opts), C.size_t(len(opts))))
+}
+
+func cResponsesParse(enc encodingPtr, tokens []uint32, opts []byte) ([]byte, error) {
+	return takeString(C.hgo_responses_parse(enc, tokensArg(tokens), C.size_t(len(tokens)), bytesArg(opts), C.size_t(len(opts))))
+}
+
+func cResponsesStreamNew(enc encodingPtr, opts []byte) (responsesStreamPtr, error) {
+	r := C.hgo_responses_stream_new(enc, bytesArg(opts), C.size_t(len(opts)))
+	if err := takeError(r.status, r.err); err != nil {
+		return nil, err
+	}
+	return r.stream, nil
+}
+
+func cResponsesStreamFree(s responsesStreamPtr) { C.harmony_responses_stream_free(s) }
+
+func cResponsesStreamProcess(s responsesStreamPtr, token uint32) ([]byte, error) {
+	return takeString(C.hgo_responses_stream_process(s, C.uint32_t(token)))
+}
+
+func cResponsesStreamFinish(s responsesStreamPtr) ([]byte, error) {
+	return takeString(C.hgo_responses_stream_finish(s))
 }

@@ -6,6 +6,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use harmony::chat_completions::{self, ChatOptions};
+use harmony::responses::{self, ResponsesOptions};
 use harmony::{
     chat::messages_to_json, AllowedSpecial, Conversation, ParseOptions, RenderOptions, Role, StreamParser,
 };
@@ -148,10 +149,38 @@ enum ChatCommand {
 }
 
 #[derive(Subcommand)]
+enum ResponsesCommand {
+    /// Render an OpenAI Responses request into a JSON array of prompt tokens.
+    Render {
+        /// `Current date:` of the system message (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+        #[arg(long)]
+        jsonl: bool,
+        file: Option<std::path::PathBuf>,
+    },
+    /// Parse a JSON array of completion tokens into a `response` object
+    /// (with --stream: a JSON array of the streaming events).
+    Parse {
+        #[arg(long)]
+        stream: bool,
+        /// Bridge options as a JSON object (`model`, `id`, `created_at`, `response_fields`).
+        #[arg(long, value_name = "JSON")]
+        options: Option<String>,
+        #[arg(long)]
+        jsonl: bool,
+        file: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// OpenAI Chat Completions bridge (request → tokens, tokens → response).
     #[command(subcommand)]
     Chat(ChatCommand),
+    /// OpenAI Responses API bridge (request → tokens, tokens → response or events).
+    #[command(subcommand)]
+    Responses(ResponsesCommand),
     /// Render a conversation JSON (with --mode message: one message JSON) into a JSON array of tokens.
     Render {
         /// What to render.
@@ -243,7 +272,9 @@ impl Command {
             | Command::Encode { jsonl, .. }
             | Command::Decode { jsonl, .. }
             | Command::Chat(ChatCommand::Render { jsonl, .. })
-            | Command::Chat(ChatCommand::Parse { jsonl, .. }) => *jsonl,
+            | Command::Chat(ChatCommand::Parse { jsonl, .. })
+            | Command::Responses(ResponsesCommand::Render { jsonl, .. })
+            | Command::Responses(ResponsesCommand::Parse { jsonl, .. }) => *jsonl,
         }
     }
 
@@ -254,7 +285,9 @@ impl Command {
             | Command::Encode { file, .. }
             | Command::Decode { file, .. }
             | Command::Chat(ChatCommand::Render { file, .. })
-            | Command::Chat(ChatCommand::Parse { file, .. }) => file.as_deref(),
+            | Command::Chat(ChatCommand::Parse { file, .. })
+            | Command::Responses(ResponsesCommand::Render { file, .. })
+            | Command::Responses(ResponsesCommand::Parse { file, .. }) => file.as_deref(),
         }
     }
 
@@ -280,6 +313,21 @@ impl Command {
                 let msg = harmony::Message::from_json(utf8(input)?).map_err(|e| e.to_string())?;
                 let tokens = harmony::render::render_message(&msg, *has_function_tools).map_err(|e| e.to_string())?;
                 Ok(tokens_json(&tokens))
+            }
+            Command::Responses(ResponsesCommand::Render { date, .. }) => {
+                let opts = ResponsesOptions { conversation_start_date: date.clone(), ..ResponsesOptions::default() };
+                let tokens = responses::render_request(utf8(input)?, &opts).map_err(|e| e.to_string())?;
+                Ok(tokens_json(&tokens))
+            }
+            Command::Responses(ResponsesCommand::Parse { stream, options, .. }) => {
+                let tokens = read_tokens(input)?;
+                let opts = ResponsesOptions::from_json(options.as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
+                let answer = if *stream {
+                    serde_json::Value::Array(responses::stream_events(&tokens, &opts).map_err(|e| e.to_string())?)
+                } else {
+                    responses::parse_response(&tokens, &opts).map_err(|e| e.to_string())?
+                };
+                Ok(answer.to_string())
             }
             Command::Render { mode, next_role, keep_analysis, .. } => {
                 let conv = Conversation::from_json(utf8(input)?).map_err(|e| e.to_string())?;

@@ -21,8 +21,8 @@
 //! reason is `tool_calls` if any call was made, `length` if the tokens end inside a message,
 //! else `stop`.
 
-mod request;
-mod response;
+pub(crate) mod request;
+pub(crate) mod response;
 
 pub use request::request_to_conversation;
 pub use response::{join_chunks, ChatStream};

@@ -10,11 +10,11 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// A request that does not have the Chat Completions shape: `INVALID_JSON`, with the path.
-fn bad(path: &str, reason: impl std::fmt::Display) -> Error {
+pub(crate) fn bad(path: &str, reason: impl std::fmt::Display) -> Error {
     Error::InvalidJson { what: "chat completions request", detail: format!("{path}: {reason}") }
 }
 
-fn type_name(v: &Value) -> &'static str {
+pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -25,7 +25,7 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn opt_str<'a>(obj: &'a Map<String, Value>, key: &str, path: &str) -> Result<Option<&'a str>> {
+pub(crate) fn opt_str<'a>(obj: &'a Map<String, Value>, key: &str, path: &str) -> Result<Option<&'a str>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),

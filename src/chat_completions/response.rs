@@ -10,7 +10,7 @@ use crate::Role;
 use serde_json::{json, Map, Value};
 
 /// Deterministic 64-bit FNV-1a, used for tool-call ids.
-fn fnv1a(tokens: &[u32], extra: u64) -> u64 {
+pub(crate) fn fnv1a(tokens: &[u32], extra: u64) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in tokens.iter().flat_map(|t| t.to_le_bytes()).chain(extra.to_le_bytes()) {
         h ^= u64::from(b);

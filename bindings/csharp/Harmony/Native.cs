@@ -225,5 +225,30 @@ namespace LibHarmony
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern void harmony_chat_stream_free(IntPtr stream);
+
+        // The Responses API bridge (options as for the Chat bridge).
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_responses_render(EncodingHandle encoding, byte[] request,
+            UIntPtr requestLen, byte[] options, UIntPtr optionsLen, out NativeTokens tokens, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_responses_parse(EncodingHandle encoding, uint[] tokens, UIntPtr n,
+            byte[] options, UIntPtr optionsLen, out NativeString json, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_responses_stream_new(EncodingHandle encoding, byte[] options,
+            UIntPtr optionsLen, out ResponsesStreamHandle stream, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_responses_stream_process(ResponsesStreamHandle stream, uint token,
+            out NativeString events, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_responses_stream_finish(ResponsesStreamHandle stream,
+            out NativeString events, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern void harmony_responses_stream_free(IntPtr stream);
     }
 }
