@@ -20,6 +20,7 @@ pub mod chat;
 pub mod chat_completions;
 mod encoding;
 pub mod error;
+pub mod grammar;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod parse;

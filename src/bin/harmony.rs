@@ -55,6 +55,35 @@ enum ChatCommand {
         jsonl: bool,
         file: Option<std::path::PathBuf>,
     },
+    /// Print the grammar of the completion a Chat Completions request permits (for
+    /// constrained decoding; with --jsonl each grammar is one JSON string per line).
+    Grammar {
+        #[arg(long, value_enum)]
+        format: GrammarFormatArg,
+        /// Analysis messages before the answer.
+        #[arg(long, value_enum, default_value = "optional")]
+        reasoning: ReasoningArg,
+        /// GBNF only: just the tool calls, for llama.cpp's lazy grammars.
+        #[arg(long)]
+        lazy: bool,
+        #[arg(long)]
+        jsonl: bool,
+        file: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GrammarFormatArg {
+    Lark,
+    Gbnf,
+    Xgrammar,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReasoningArg {
+    Optional,
+    Required,
+    None,
 }
 
 #[derive(Subcommand)]
@@ -144,7 +173,8 @@ impl Command {
             | Command::Encode { jsonl, .. }
             | Command::Decode { jsonl, .. }
             | Command::Chat(ChatCommand::Render { jsonl, .. })
-            | Command::Chat(ChatCommand::Parse { jsonl, .. }) => *jsonl,
+            | Command::Chat(ChatCommand::Parse { jsonl, .. })
+            | Command::Chat(ChatCommand::Grammar { jsonl, .. }) => *jsonl,
         }
     }
 
@@ -155,7 +185,8 @@ impl Command {
             | Command::Encode { file, .. }
             | Command::Decode { file, .. }
             | Command::Chat(ChatCommand::Render { file, .. })
-            | Command::Chat(ChatCommand::Parse { file, .. }) => file.as_deref(),
+            | Command::Chat(ChatCommand::Parse { file, .. })
+            | Command::Chat(ChatCommand::Grammar { file, .. }) => file.as_deref(),
         }
     }
 
@@ -166,6 +197,22 @@ impl Command {
                 let opts = ChatOptions { conversation_start_date: date.clone(), ..ChatOptions::default() };
                 let tokens = chat_completions::render_request(utf8(input)?, &opts).map_err(|e| e.to_string())?;
                 Ok(tokens_json(&tokens))
+            }
+            Command::Chat(ChatCommand::Grammar { format, reasoning, lazy, jsonl, .. }) => {
+                use harmony::grammar::{self, GrammarFormat, GrammarOptions, Reasoning};
+                let format = match format {
+                    GrammarFormatArg::Lark => GrammarFormat::Lark,
+                    GrammarFormatArg::Gbnf => GrammarFormat::Gbnf,
+                    GrammarFormatArg::Xgrammar => GrammarFormat::Xgrammar,
+                };
+                let reasoning = match reasoning {
+                    ReasoningArg::Optional => Reasoning::Optional,
+                    ReasoningArg::Required => Reasoning::Required,
+                    ReasoningArg::None => Reasoning::None,
+                };
+                let opts = GrammarOptions { reasoning, lazy: *lazy };
+                let g = grammar::chat_grammar(utf8(input)?, format, &opts).map_err(|e| e.to_string())?;
+                Ok(if *jsonl { serde_json::Value::String(g).to_string() } else { g.trim_end().to_string() })
             }
             Command::Chat(ChatCommand::Parse { stream, model, id, created, .. }) => {
                 let tokens = read_tokens(input)?;
