@@ -8,6 +8,7 @@
 pub mod error;
 mod handle;
 pub mod chat;
+pub mod grammar;
 pub mod parser;
 
 pub use error::{harmony_error, harmony_status};
