@@ -22,7 +22,7 @@ namespace LibHarmony
         public UIntPtr Len;
     }
 
-    internal static class Native
+    internal static partial class Native
     {
         private const string Lib = "harmony";
 
