@@ -41,7 +41,7 @@ use crate::error::{Error, Result};
 use crate::tokenizer::SpecialToken;
 use plan::{Final, Plan};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::fmt::Write;
 
 /// The regex that arms a lazy GBNF grammar in llama.cpp (`grammar_triggers`, type pattern).
@@ -229,49 +229,57 @@ fn gbnf(plan: &Plan, lazy: bool) -> Result<String> {
 // ---------------------------------------------------------------------------------------
 // xgrammar structural tag
 
+/// A JSON object from its fields, moving the values in (`json!` would re-serialise every
+/// interpolated value through `to_value`, copying each schema once more per level).
+fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+fn text(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+/// `{"type":"tag","begin":…,"content":…,"end":…}`.
+fn tag(begin: String, content: Value, end: &str) -> Value {
+    object([("type", text("tag")), ("begin", Value::String(begin)), ("content", content), ("end", text(end))])
+}
+
+fn schema_tag(begin: String, schema: &Value, end: &str) -> Value {
+    tag(begin, object([("type", text("json_schema")), ("json_schema", schema.clone())]), end)
+}
+
 fn xgrammar(plan: &Plan) -> Value {
-    let any_text = json!({"type": "any_text"});
+    let any_text = || object([("type", text("any_text"))]);
     let mut answers = Vec::new();
     if plan.final_allowed {
         answers.push(match &plan.final_format {
-            Final::Text => json!({"type": "tag", "begin": "<|channel|>final<|message|>", "content": any_text, "end": "<|return|>"}),
-            Final::Json(schema) => json!({
-                "type": "tag",
-                "begin": "<|channel|>final <|constrain|>json<|message|>",
-                "content": {"type": "json_schema", "json_schema": schema},
-                "end": "<|return|>",
-            }),
+            Final::Text => tag("<|channel|>final<|message|>".into(), any_text(), "<|return|>"),
+            Final::Json(schema) => schema_tag("<|channel|>final <|constrain|>json<|message|>".into(), schema, "<|return|>"),
         });
     }
     if !plan.tools.is_empty() {
         let tags: Vec<Value> = plan
             .tools
             .iter()
-            .map(|t| {
-                json!({
-                    "type": "tag",
-                    "begin": format!("<|channel|>commentary to={} <|constrain|>json<|message|>", recipient(&t.name)),
-                    "content": {"type": "json_schema", "json_schema": t.schema},
-                    "end": "<|call|>",
-                })
-            })
+            .map(|t| schema_tag(format!("<|channel|>commentary to={} <|constrain|>json<|message|>", recipient(&t.name)), &t.schema, "<|call|>"))
             .collect();
-        answers.push(json!({
-            "type": "tags_with_separator",
-            "tags": tags,
-            "separator": "<|start|>assistant",
-            "at_least_one": true,
-            "stop_after_first": !plan.parallel,
-        }));
+        answers.push(object([
+            ("type", text("tags_with_separator")),
+            ("tags", Value::Array(tags)),
+            ("separator", text("<|start|>assistant")),
+            ("at_least_one", Value::Bool(true)),
+            ("stop_after_first", Value::Bool(!plan.parallel)),
+        ]));
     }
-    let answer = if answers.len() == 1 { answers.pop().expect("one answer") } else { json!({"type": "or", "elements": answers}) };
-    let analysis = json!({"type": "tag", "begin": "<|channel|>analysis<|message|>", "content": any_text, "end": "<|end|><|start|>assistant"});
+    let answer = if answers.len() == 1 { answers.pop().expect("one answer") } else { object([("type", text("or")), ("elements", Value::Array(answers))]) };
+    let analysis = tag("<|channel|>analysis<|message|>".into(), any_text(), "<|end|><|start|>assistant");
+    let repeat = |kind: &str| object([("type", text(kind)), ("content", analysis.clone())]);
     let format = match plan.reasoning {
         Reasoning::None => answer,
-        Reasoning::Optional => json!({"type": "sequence", "elements": [{"type": "star", "content": analysis}, answer]}),
-        Reasoning::Required => json!({"type": "sequence", "elements": [{"type": "plus", "content": analysis}, answer]}),
+        Reasoning::Optional => object([("type", text("sequence")), ("elements", Value::Array(vec![repeat("star"), answer]))]),
+        Reasoning::Required => object([("type", text("sequence")), ("elements", Value::Array(vec![repeat("plus"), answer]))]),
     };
-    json!({"type": "structural_tag", "format": format})
+    object([("type", text("structural_tag")), ("format", format)])
 }
 
 #[cfg(test)]
