@@ -690,6 +690,66 @@ fn memory_probe() {
     );
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Grammar generation (harmony::grammar): a request with 20 tools, each format, against
+// rendering the same request's prompt (target: < 1 ms per grammar).
+
+fn grammar_request(tools: usize) -> String {
+    let tools: Vec<serde_json::Value> = (0..tools)
+        .map(|i| {
+            serde_json::json!({"type": "function", "function": {
+                "name": format!("tool_{i}"),
+                "description": "A tool with a typical parameter schema",
+                "parameters": {"type": "object", "properties": {
+                    "query": {"type": "string", "description": "what to look for"},
+                    "limit": {"type": "integer"},
+                    "mode": {"type": "string", "enum": ["fast", "deep", "exact"]},
+                    "filters": {"type": "object", "properties": {
+                        "lang": {"type": ["string", "null"]},
+                        "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 5},
+                        "since": {"type": "number", "nullable": true}}},
+                    "choice": {"oneOf": [{"type": "string"}, {"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]}]}},
+                    "required": ["query"]}}})
+        })
+        .collect();
+    serde_json::json!({"messages": [{"role": "user", "content": "hi"}], "tools": tools}).to_string()
+}
+
+fn bench_grammar(c: &mut Criterion, rows: &mut Vec<Row>) {
+    use harmony::grammar::{chat_grammar, GrammarFormat, GrammarOptions};
+    let request = grammar_request(20);
+    let opts = GrammarOptions::default();
+    let chat = harmony::chat_completions::ChatOptions::default();
+    let prompt = harmony::chat_completions::render_request(&request, &chat).unwrap().len();
+    let mut g = c.benchmark_group("grammar");
+    let label = "20 tools";
+    g.bench_function(BenchmarkId::new("chat render (prompt)", label), |b| {
+        measure(b, "grammar/render", || harmony::chat_completions::render_request(&request, &chat).unwrap())
+    });
+    for (name, format) in [("lark", GrammarFormat::Lark), ("gbnf", GrammarFormat::Gbnf), ("xgrammar", GrammarFormat::Xgrammar)] {
+        let key = format!("grammar/{name}");
+        let len = chat_grammar(&request, format, &opts).unwrap().len();
+        g.bench_function(BenchmarkId::new(name, label), |b| measure(b, &key, || chat_grammar(&request, format, &opts).unwrap()));
+        rows.push(Row {
+            op: "grammar",
+            input: format!("{name}, request with 20 tools ({len} bytes of grammar)"),
+            ours_key: key.clone(),
+            other_key: "grammar/render".into(),
+            ours_units: 1.0,
+            other_units: 1.0,
+            unit: "request",
+            ours_tokens: None,
+            kind: Kind::Relative,
+            note: format!("chat_grammar vs render_request of the same request ({prompt} prompt tokens)"),
+        });
+        if let Some(ns) = record::typical_ns(&key) {
+            record::fact(&format!("ours: {name} grammar for 20 tools"), format!("{:.1} µs (target < 1000 µs)", ns / 1000.0));
+        }
+    }
+    g.finish();
+}
+
 // ---------------------------------------------------------------------------------------------
 
 fn main() {
@@ -709,6 +769,7 @@ fn main() {
     bench_ffi(&mut c, &mut rows);
     bench_event(&mut c, &mut rows);
     bench_startup(&mut c, &mut rows);
+    bench_grammar(&mut c, &mut rows);
     c.final_summary();
     record::report(&rows);
 }

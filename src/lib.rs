@@ -21,6 +21,7 @@ pub mod chat_completions;
 pub mod responses;
 mod encoding;
 pub mod error;
+pub mod grammar;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod parse;

@@ -1852,6 +1852,45 @@ class ChatStream {
   harmony_chat_stream* stream_ = nullptr;
 };
 
+// ---- Grammars for constrained decoding (harmony_chat_grammar) ----
+
+/// Output format of chat_grammar().
+enum class GrammarFormat : std::int32_t {
+  Lark = HARMONY_GRAMMAR_LARK,          ///< llguidance Lark grammar
+  Gbnf = HARMONY_GRAMMAR_GBNF,          ///< llama.cpp GBNF grammar (root rule `root`)
+  Xgrammar = HARMONY_GRAMMAR_XGRAMMAR,  ///< xgrammar structural tag JSON
+};
+
+/// Options of chat_grammar(). `reasoning` is "optional", "required" or "none" (analysis
+/// before the answer); `lazy` (GBNF only) describes just the tool calls, for a llama.cpp lazy
+/// grammar armed by the pattern `<\|channel\|>commentary to=`.
+struct GrammarOptions {
+  std::string reasoning = "optional";
+  bool lazy = false;
+
+  std::string to_json() const {
+    std::string out = "{\"reasoning\":";
+    detail::write_string(out, reasoning);
+    out += lazy ? ",\"lazy\":true}" : ",\"lazy\":false}";
+    return out;
+  }
+};
+
+/// The grammar of the completion an OpenAI Chat Completions request permits (tools,
+/// tool_choice, parallel_tool_calls, response_format), starting where chat_render()'s prompt
+/// ends. Throws Error (e.g. HARMONY_ERROR_INVALID_ARGUMENT naming the bad field).
+inline std::string chat_grammar(const Encoding& encoding, std::string_view request_json, GrammarFormat format,
+                                const GrammarOptions& options = {}) {
+  if (!encoding) throw Error(HARMONY_ERROR_INVALID_ARGUMENT, "harmony::Encoding: use of a moved-from object");
+  const std::string opts = options.to_json();
+  detail::OwnedString out;
+  detail::ErrorSlot err;
+  err.check(harmony_chat_grammar(encoding.get(), request_json.data(), request_json.size(),
+                                 static_cast<std::int32_t>(format), opts.data(), opts.size(), &out.value, err.out()),
+            "harmony_chat_grammar");
+  return out.to_string();
+}
+
 }  // namespace harmony
 
 // =============================================================================================

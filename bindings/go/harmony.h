@@ -321,6 +321,24 @@ typedef enum harmony_stream_state {
 } harmony_stream_state;
 
 /**
+ * Output format of `harmony_chat_grammar`.
+ */
+typedef enum harmony_grammar_format {
+  /**
+   * llguidance Lark grammar (special tokens as `<|name|>` references, schemas as `%json`).
+   */
+  HARMONY_GRAMMAR_LARK = 0,
+  /**
+   * llama.cpp GBNF grammar, root rule `root` (special tokens as `<[id]>`).
+   */
+  HARMONY_GRAMMAR_GBNF = 1,
+  /**
+   * xgrammar structural tag JSON (`{"type":"structural_tag","format":...}`).
+   */
+  HARMONY_GRAMMAR_XGRAMMAR = 2
+} harmony_grammar_format;
+
+/**
  * A streaming Chat Completions response: feed completion tokens, get
  * `chat.completion.chunk` JSON objects. Created by `harmony_chat_stream_new`, released by
  * `harmony_chat_stream_free`; one thread at a time.
@@ -785,6 +803,26 @@ enum harmony_status harmony_responses_stream_finish(struct harmony_responses_str
  * Releases a stream. NULL is a no-op.
  */
 void harmony_responses_stream_free(struct harmony_responses_stream *stream);
+
+/**
+ * Generates the grammar of the completion an OpenAI Chat Completions request (`request`,
+ * `request_len` bytes of UTF-8 JSON) permits: its tools, `tool_choice`,
+ * `parallel_tool_calls` and `response_format`. The grammar starts where the prompt of
+ * `harmony_chat_render` ends (inside the assistant header). `format` is a
+ * `harmony_grammar_format`. `options` (may be NULL with length 0) is a JSON object:
+ * `reasoning` ("optional" (default), "required" or "none": analysis before the answer) and
+ * `lazy` (GBNF only: just the tool calls, for a llama.cpp lazy grammar armed by the pattern
+ * `<\|channel\|>commentary to=`). `*out` receives the grammar text, owned by the caller
+ * (release with `harmony_string_free`).
+ */
+enum harmony_status harmony_chat_grammar(const struct harmony_encoding *encoding,
+                                         const char *request,
+                                         size_t request_len,
+                                         int32_t format,
+                                         const char *options,
+                                         size_t options_len,
+                                         struct harmony_string *out,
+                                         struct harmony_error **err);
 
 /**
  * Creates a streaming parser. `role` is the role of the first message when the completion

@@ -146,6 +146,23 @@ enum ChatCommand {
         #[arg(help = FILE_HELP)]
         file: Option<std::path::PathBuf>,
     },
+    /// Print the grammar of the completion a Chat Completions request permits (for
+    /// constrained decoding; with --jsonl each grammar is one JSON string per line).
+    Grammar {
+        /// Grammar syntax: llguidance Lark, llama.cpp GBNF or an xgrammar structural tag.
+        #[arg(long, value_enum)]
+        format: GrammarFormatArg,
+        /// Analysis messages before the answer.
+        #[arg(long, value_enum, default_value = "optional")]
+        reasoning: ReasoningArg,
+        /// GBNF only: just the tool calls, for llama.cpp's lazy grammars.
+        #[arg(long)]
+        lazy: bool,
+        #[arg(long, help = JSONL_HELP)]
+        jsonl: bool,
+        #[arg(help = FILE_HELP)]
+        file: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -153,24 +170,41 @@ enum ResponsesCommand {
     /// Render an OpenAI Responses request into a JSON array of prompt tokens.
     Render {
         /// `Current date:` of the system message (YYYY-MM-DD).
-        #[arg(long, value_name = "YYYY-MM-DD")]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = date_arg)]
         date: Option<String>,
-        #[arg(long)]
+        #[arg(long, help = JSONL_HELP)]
         jsonl: bool,
+        #[arg(help = FILE_HELP)]
         file: Option<std::path::PathBuf>,
     },
     /// Parse a JSON array of completion tokens into a `response` object
     /// (with --stream: a JSON array of the streaming events).
     Parse {
+        /// Answer with the streaming events (one JSON array per input).
         #[arg(long)]
         stream: bool,
         /// Bridge options as a JSON object (`model`, `id`, `created_at`, `response_fields`).
         #[arg(long, value_name = "JSON")]
         options: Option<String>,
-        #[arg(long)]
+        #[arg(long, help = JSONL_HELP)]
         jsonl: bool,
+        #[arg(help = FILE_HELP)]
         file: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GrammarFormatArg {
+    Lark,
+    Gbnf,
+    Xgrammar,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReasoningArg {
+    Optional,
+    Required,
+    None,
 }
 
 #[derive(Subcommand)]
@@ -274,7 +308,8 @@ impl Command {
             | Command::Chat(ChatCommand::Render { jsonl, .. })
             | Command::Chat(ChatCommand::Parse { jsonl, .. })
             | Command::Responses(ResponsesCommand::Render { jsonl, .. })
-            | Command::Responses(ResponsesCommand::Parse { jsonl, .. }) => *jsonl,
+            | Command::Responses(ResponsesCommand::Parse { jsonl, .. })
+            | Command::Chat(ChatCommand::Grammar { jsonl, .. }) => *jsonl,
         }
     }
 
@@ -287,7 +322,8 @@ impl Command {
             | Command::Chat(ChatCommand::Render { file, .. })
             | Command::Chat(ChatCommand::Parse { file, .. })
             | Command::Responses(ResponsesCommand::Render { file, .. })
-            | Command::Responses(ResponsesCommand::Parse { file, .. }) => file.as_deref(),
+            | Command::Responses(ResponsesCommand::Parse { file, .. })
+            | Command::Chat(ChatCommand::Grammar { file, .. }) => file.as_deref(),
         }
     }
 
@@ -298,6 +334,22 @@ impl Command {
                 let opts = ChatOptions { conversation_start_date: date.clone(), ..ChatOptions::default() };
                 let tokens = chat_completions::render_request(utf8(input)?, &opts).map_err(|e| e.to_string())?;
                 Ok(tokens_json(&tokens))
+            }
+            Command::Chat(ChatCommand::Grammar { format, reasoning, lazy, jsonl, .. }) => {
+                use harmony::grammar::{self, GrammarFormat, GrammarOptions, Reasoning};
+                let format = match format {
+                    GrammarFormatArg::Lark => GrammarFormat::Lark,
+                    GrammarFormatArg::Gbnf => GrammarFormat::Gbnf,
+                    GrammarFormatArg::Xgrammar => GrammarFormat::Xgrammar,
+                };
+                let reasoning = match reasoning {
+                    ReasoningArg::Optional => Reasoning::Optional,
+                    ReasoningArg::Required => Reasoning::Required,
+                    ReasoningArg::None => Reasoning::None,
+                };
+                let opts = GrammarOptions { reasoning, lazy: *lazy };
+                let g = grammar::chat_grammar(utf8(input)?, format, &opts).map_err(|e| e.to_string())?;
+                Ok(if *jsonl { serde_json::Value::String(g).to_string() } else { g.trim_end().to_string() })
             }
             Command::Chat(ChatCommand::Parse { stream, model, id, created, .. }) => {
                 let tokens = read_tokens(input)?;

@@ -9,6 +9,7 @@ pub mod error;
 mod handle;
 pub mod chat;
 pub mod responses;
+pub mod grammar;
 pub mod parser;
 
 pub use error::{harmony_error, harmony_status};

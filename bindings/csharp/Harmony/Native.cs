@@ -56,7 +56,7 @@ namespace LibHarmony
         public NativeView Content;
     }
 
-    internal static class Native
+    internal static partial class Native
     {
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern HarmonyStatus harmony_parser_step(IntPtr parser, uint token, out NativeParserEvent ev, out IntPtr err);
