@@ -2,7 +2,8 @@
 
     python bindings/python/bench/bench.py [--quick]
 
-Prints a Markdown table (median of repeated runs; ratio = reference time / libharmony time).
+Prints a Markdown table (CPU time per call, median of runs alternating between the packages;
+ratio = reference time / libharmony time).
 Import + load runs in fresh interpreters (best of N): `import`, `load_harmony_encoding`, and
 the first `encode` (libharmony builds its encoder tables on first use; 0.0.8 builds them in
 load, reading the vocabulary from TIKTOKEN_ENCODINGS_BASE — its fastest, offline case).
@@ -15,6 +16,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 import timeit
 from pathlib import Path
 from typing import Any, Callable, List, Tuple
@@ -72,26 +74,42 @@ def completion(enc: Any, words: int) -> List[int]:
 
 
 def median_seconds(f: Callable[[], Any], number: int, repeat: int) -> float:
-    return statistics.median(timeit.repeat(f, number=number, repeat=repeat)) / number
+    """Median CPU time per call (CPU time, so that other load on the machine inflates it far
+    less than wall time)."""
+    return statistics.median(timeit.repeat(f, number=number, repeat=repeat, timer=time.process_time)) / number
 
 
-def import_and_load(pkg: str, runs: int) -> float:
+def side_by_side(fs: List[Callable[[], Any]], number: int, repeat: int) -> List[float]:
+    """Both packages' medians, measured alternately so that drifting load hits both alike."""
+    samples: List[List[float]] = [[] for _ in fs]
+    for _ in range(repeat):
+        for i, f in enumerate(fs):
+            samples[i].append(median_seconds(f, number, 1))
+    return [statistics.median(s) for s in samples]
+
+
+def import_and_load(pkg: str, runs: int) -> Tuple[float, float]:
+    """Best wall time and best CPU time of import + load + first encode, fresh interpreters."""
     code = (
-        "import time; t = time.perf_counter(); import {p} as h; "
+        "import time; t = time.perf_counter(); c = time.process_time(); import {p} as h; "
         "e = h.load_harmony_encoding(h.HarmonyEncodingName.HARMONY_GPT_OSS); e.encode('hi'); "
-        "print(time.perf_counter() - t)"
+        "print(time.perf_counter() - t, time.process_time() - c)"
     ).format(p=pkg)
-    times = []
+    wall, cpu = [], []
     for _ in range(runs):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        times.append(float(out.stdout))
-    return min(times)
+        w, c = out.stdout.split()
+        wall.append(float(w))
+        cpu.append(float(c))
+    return min(wall), min(cpu)
 
 
 def main() -> None:
     rows: List[Tuple[str, float, float, str]] = []
     runs = 3 if QUICK else 7
-    rows.append(("import + load + first encode", *(import_and_load(p, runs) for p in PACKAGES), "s"))  # type: ignore[misc]
+    loads = [import_and_load(p, runs) for p in PACKAGES]
+    rows.append(("import + load + first encode (wall)", loads[0][0], loads[1][0], "s"))
+    rows.append(("import + load + first encode (CPU time)", loads[0][1], loads[1][1], "s"))
     mods = [importlib.import_module(p) for p in PACKAGES]
     encs = [m.load_harmony_encoding(m.HarmonyEncodingName.HARMONY_GPT_OSS) for m in mods]
     repeat = 3 if QUICK else 7
@@ -100,19 +118,19 @@ def main() -> None:
         convs = [conversation(m, turns) for m in mods]
         n_tokens = len(encs[1].render_conversation_for_completion(convs[1], mods[1].Role.ASSISTANT))
         number = 20 if turns == 1 else 5
-        times = [
-            median_seconds(lambda e=e, c=c, m=m: e.render_conversation_for_completion(c, m.Role.ASSISTANT), number, repeat)
-            for m, e, c in zip(mods, encs, convs)
-        ]
+        times = side_by_side(
+            [lambda e=e, c=c, m=m: e.render_conversation_for_completion(c, m.Role.ASSISTANT) for m, e, c in zip(mods, encs, convs)],
+            number, repeat,
+        )
         rows.append((f"render_conversation_for_completion ({len(convs[1].messages)} messages, {n_tokens} tokens)", *times, "s"))  # type: ignore[arg-type]
 
     for words in (100, 1000):
         toks = completion(encs[1], words)
         number = 20 if words == 100 else 5
-        times = [
-            median_seconds(lambda e=e, m=m: e.parse_messages_from_completion_tokens(toks, m.Role.ASSISTANT), number, repeat)
-            for m, e in zip(mods, encs)
-        ]
+        times = side_by_side(
+            [lambda e=e, m=m: e.parse_messages_from_completion_tokens(toks, m.Role.ASSISTANT) for m, e in zip(mods, encs)],
+            number, repeat,
+        )
         rows.append((f"parse_messages_from_completion_tokens ({len(toks)} tokens)", *times, "s"))  # type: ignore[arg-type]
 
     for words in (100, 1000):
@@ -129,12 +147,14 @@ def main() -> None:
                 p.process(t)
                 p.last_content_delta
 
-        times = [median_seconds(lambda m=m, e=e: stream(m, e), 3, repeat) / len(toks) for m, e in zip(mods, encs)]
+        times = [t / len(toks) for t in side_by_side([lambda m=m, e=e: stream(m, e) for m, e in zip(mods, encs)], 3, repeat)]
         rows.append((f"StreamableParser.process per token ({len(toks)}-token completion)", *times, "s"))  # type: ignore[arg-type]
-        times = [median_seconds(lambda m=m, e=e: stream_with_delta(m, e), 3, repeat) / len(toks) for m, e in zip(mods, encs)]
+        times = [
+            t / len(toks) for t in side_by_side([lambda m=m, e=e: stream_with_delta(m, e) for m, e in zip(mods, encs)], 3, repeat)
+        ]
         rows.append((f"process + last_content_delta per token ({len(toks)} tokens)", *times, "s"))  # type: ignore[arg-type]
 
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; median of {repeat} runs (import: best of {runs})\n")
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; CPU time, median of {repeat} alternating runs (import: best of {runs})\n")
     print("| operation | openai-harmony 0.0.8 | libharmony | speed-up |")
     print("|---|---:|---:|---:|")
     for name, ref_t, lib_t, _ in rows:

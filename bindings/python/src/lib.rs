@@ -8,13 +8,15 @@
 use harmony::chat_completions::{self, ChatOptions, ChatStream as CoreChatStream};
 use harmony::tokenizer::{self, special_id, special_name, FIRST_SPECIAL, VOCAB_SIZE};
 use harmony::{
-    AllowedSpecial, Conversation, Error, ErrorKind, HarmonyEncoding, Message, ParseOptions, RenderOptions, Role,
-    StreamParser as CoreStreamParser, StreamState, ToolNamespaceConfig,
+    AllowedSpecial, Author, ChannelConfig, Content, Conversation, DeveloperContent, Error, ErrorKind, HarmonyEncoding,
+    Message, ParseOptions, ReasoningEffort, RenderOptions, Role, StreamParser as CoreStreamParser, StreamState,
+    SystemContent, TextContent, ToolDescription, ToolNamespaceConfig,
 };
+use std::collections::BTreeMap;
 use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 create_exception!(
     libharmony,
@@ -92,6 +94,180 @@ fn conversation(py: Python<'_>, json: &str) -> PyResult<Conversation> {
     py.allow_threads(|| Conversation::from_json(json)).map_err(to_py)
 }
 
+// --- Python objects → core values ---------------------------------------------------------
+//
+// The renderers read libharmony's own data classes attribute by attribute (no JSON round trip).
+// Anything else — or an object whose attributes were replaced by values of other types — is
+// refused with `None`, and the Python layer then takes the JSON path, which is exactly 0.0.8's.
+
+type Conv<T> = Option<T>;
+
+fn attr<'py>(obj: &Bound<'py, PyAny>, name: &str) -> Conv<Bound<'py, PyAny>> {
+    obj.getattr(name).ok()
+}
+
+fn opt_string(obj: &Bound<'_, PyAny>, name: &str) -> Conv<Option<String>> {
+    let v = attr(obj, name)?;
+    if v.is_none() {
+        return Some(None);
+    }
+    v.downcast::<PyString>().ok().map(|s| Some(s.to_string()))
+}
+
+fn string(obj: &Bound<'_, PyAny>, name: &str) -> Conv<String> {
+    opt_string(obj, name)?
+}
+
+/// A str-valued enum member (`Role.USER`, `ReasoningEffort.LOW`) or a plain str.
+fn enum_value(v: &Bound<'_, PyAny>) -> Conv<String> {
+    if let Ok(s) = v.downcast::<PyString>() {
+        if v.is_exact_instance_of::<PyString>() {
+            return Some(s.to_string());
+        }
+    }
+    attr(v, "value")?.downcast::<PyString>().ok().map(|s| s.to_string())
+}
+
+fn json_value(v: &Bound<'_, PyAny>, depth: usize) -> Conv<serde_json::Value> {
+    use serde_json::Value;
+    if depth > 128 {
+        return None; // the JSON path reports it
+    }
+    if v.is_none() {
+        return Some(Value::Null);
+    }
+    if let Ok(b) = v.downcast::<PyBool>() {
+        return Some(Value::Bool(b.is_true()));
+    }
+    if v.is_exact_instance_of::<PyInt>() {
+        if let Ok(i) = v.extract::<i64>() {
+            return Some(i.into());
+        }
+        return v.extract::<u64>().ok().map(Into::into);
+    }
+    if v.is_exact_instance_of::<PyFloat>() {
+        return serde_json::Number::from_f64(v.extract::<f64>().ok()?).map(Value::Number);
+    }
+    if v.is_exact_instance_of::<PyString>() {
+        return Some(Value::String(v.downcast::<PyString>().ok()?.to_string()));
+    }
+    if let Ok(list) = v.downcast::<PyList>() {
+        return list.iter().map(|x| json_value(&x, depth + 1)).collect::<Option<Vec<_>>>().map(Value::Array);
+    }
+    if let Ok(t) = v.downcast::<PyTuple>() {
+        return t.iter().map(|x| json_value(&x, depth + 1)).collect::<Option<Vec<_>>>().map(Value::Array);
+    }
+    if v.is_exact_instance_of::<PyDict>() {
+        let mut map = serde_json::Map::new();
+        for (k, x) in v.downcast::<PyDict>().ok()?.iter() {
+            if !k.is_exact_instance_of::<PyString>() {
+                return None;
+            }
+            // json.dumps keeps the last of duplicate keys too (there are none in a dict).
+            map.insert(k.downcast::<PyString>().ok()?.to_string(), json_value(&x, depth + 1)?);
+        }
+        return Some(Value::Object(map));
+    }
+    None
+}
+
+fn tools_of(obj: &Bound<'_, PyAny>) -> Conv<Option<BTreeMap<String, ToolNamespaceConfig>>> {
+    let v = attr(obj, "tools")?;
+    if v.is_none() {
+        return Some(None);
+    }
+    let dict = v.downcast::<PyDict>().ok()?;
+    let mut out = BTreeMap::new();
+    for (key, ns) in dict.iter() {
+        let key = key.downcast::<PyString>().ok()?.to_string();
+        let tools = attr(&ns, "tools")?;
+        let tools = tools.downcast::<PyList>().ok()?;
+        let tools = tools
+            .iter()
+            .map(|t| {
+                Some(ToolDescription {
+                    name: string(&t, "name")?,
+                    description: string(&t, "description")?,
+                    parameters: {
+                        let p = attr(&t, "parameters")?;
+                        if p.is_none() { None } else { Some(json_value(&p, 0)?) }
+                    },
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        out.insert(key, ToolNamespaceConfig { name: string(&ns, "name")?, description: opt_string(&ns, "description")?, tools });
+    }
+    Some(Some(out))
+}
+
+fn content_of(c: &Bound<'_, PyAny>) -> Conv<Content> {
+    let kind = attr(c, "_kind")?;
+    let kind = kind.downcast::<PyString>().ok()?.to_cow().ok()?;
+    match kind.as_ref() {
+        "text" => Some(Content::Text(TextContent { text: string(c, "text")? })),
+        "system_content" => {
+            let effort = attr(c, "reasoning_effort")?;
+            let reasoning_effort = if effort.is_none() {
+                None
+            } else {
+                Some(match enum_value(&effort)?.as_str() {
+                    "Low" => ReasoningEffort::Low,
+                    "Medium" => ReasoningEffort::Medium,
+                    "High" => ReasoningEffort::High,
+                    _ => return None,
+                })
+            };
+            let cc = attr(c, "channel_config")?;
+            let channel_config = if cc.is_none() {
+                None
+            } else {
+                let chans = attr(&cc, "valid_channels")?;
+                let valid_channels = chans
+                    .downcast::<PyList>()
+                    .ok()?
+                    .iter()
+                    .map(|x| x.downcast::<PyString>().ok().map(|s| s.to_string()))
+                    .collect::<Option<Vec<_>>>()?;
+                let required = attr(&cc, "channel_required")?;
+                Some(ChannelConfig { valid_channels, channel_required: required.downcast::<PyBool>().ok()?.is_true() })
+            };
+            Some(Content::SystemContent(SystemContent {
+                model_identity: opt_string(c, "model_identity")?,
+                reasoning_effort,
+                tools: tools_of(c)?,
+                conversation_start_date: opt_string(c, "conversation_start_date")?,
+                knowledge_cutoff: opt_string(c, "knowledge_cutoff")?,
+                channel_config,
+            }))
+        }
+        "developer_content" => Some(Content::DeveloperContent(DeveloperContent {
+            instructions: opt_string(c, "instructions")?,
+            tools: tools_of(c)?,
+        })),
+        _ => None,
+    }
+}
+
+fn message_of(m: &Bound<'_, PyAny>) -> Conv<Message> {
+    let author = attr(m, "author")?;
+    let role = Role::parse(&enum_value(&attr(&author, "role")?)?).ok()?;
+    let content = attr(m, "content")?;
+    let content = content.downcast::<PyList>().ok()?.iter().map(|c| content_of(&c)).collect::<Option<Vec<_>>>()?;
+    Some(Message {
+        author: Author { role, name: opt_string(&author, "name")? },
+        recipient: opt_string(m, "recipient")?,
+        content,
+        channel: opt_string(m, "channel")?,
+        content_type: opt_string(m, "content_type")?,
+    })
+}
+
+fn conversation_of(conv: &Bound<'_, PyAny>) -> Conv<Conversation> {
+    let messages = attr(conv, "messages")?;
+    let messages = messages.downcast::<PyList>().ok()?.iter().map(|m| message_of(&m)).collect::<Option<Vec<_>>>()?;
+    Some(Conversation { messages })
+}
+
 /// The gpt-oss encoding (`HarmonyGptOss`). Immutable, shareable between threads.
 #[pyclass(module = "libharmony._libharmony", frozen)]
 struct Encoding {
@@ -159,6 +335,40 @@ impl Encoding {
             self.inner.render_message(&msg, conversation_has_function_tools)
         })
         .map_err(to_py)
+    }
+
+    /// Renders libharmony `Conversation` objects directly: `None` when the object is not one
+    /// this reads (the caller then uses the JSON method).
+    #[pyo3(signature = (conversation, mode, next_turn_role = None, auto_drop_analysis = true))]
+    fn render_objects(
+        &self,
+        py: Python<'_>,
+        conversation: &Bound<'_, PyAny>,
+        mode: &str,
+        next_turn_role: Option<&str>,
+        auto_drop_analysis: bool,
+    ) -> PyResult<Option<Vec<u32>>> {
+        let Some(conv) = conversation_of(conversation) else { return Ok(None) };
+        let opts = RenderOptions { auto_drop_analysis };
+        let next = next_turn_role.map(Role::parse).transpose().map_err(to_py)?;
+        let result = py.allow_threads(|| match (mode, next) {
+            ("completion", Some(role)) => self.inner.render_for_completion(&conv, role, &opts),
+            ("training", _) => self.inner.render_for_training(&conv, &opts),
+            _ => self.inner.render_conversation(&conv, &opts),
+        });
+        result.map(Some).map_err(to_py)
+    }
+
+    /// Renders one libharmony `Message` object directly (`None`: use `render`).
+    #[pyo3(signature = (message, conversation_has_function_tools = false))]
+    fn render_message_object(
+        &self,
+        py: Python<'_>,
+        message: &Bound<'_, PyAny>,
+        conversation_has_function_tools: bool,
+    ) -> PyResult<Option<Vec<u32>>> {
+        let Some(msg) = message_of(message) else { return Ok(None) };
+        py.allow_threads(|| self.inner.render_message(&msg, conversation_has_function_tools)).map(Some).map_err(to_py)
     }
 
     /// Parses completion tokens; returns the messages as JSON (the core's wire format).
@@ -253,7 +463,10 @@ fn disallowed_message(token: &str) -> String {
 /// The incremental parser. Besides the core parser it remembers where the current header and
 /// content started in `tokens` (and which tokens were refused with an error), for
 /// `state_json` (0.0.8's `state_data`).
-#[pyclass(module = "libharmony._libharmony")]
+///
+/// It is the base class of `libharmony.StreamableParser` (subclassed, so that `process` and the
+/// string properties are one call from Python, with no Python frame in between).
+#[pyclass(module = "libharmony._libharmony", subclass)]
 struct StreamParser {
     inner: CoreStreamParser,
     header_start: usize,
@@ -293,28 +506,47 @@ impl StreamParser {
 
 #[pymethods]
 impl StreamParser {
+    /// `StreamParser(encoding, role, *, strict=True, recover=False)`: `encoding` is accepted for
+    /// 0.0.8's signature (there is one encoding); `role` is None, a role name or a `Role`.
     #[new]
-    #[pyo3(signature = (role = None, strict = true, recover = false))]
-    fn new(role: Option<&str>, strict: bool, recover: bool) -> PyResult<Self> {
-        let role = self::role(role)?;
+    #[pyo3(signature = (encoding = None, role = None, *, strict = true, recover = false))]
+    fn new(encoding: Option<&Bound<'_, PyAny>>, role: Option<&Bound<'_, PyAny>>, strict: bool, recover: bool) -> PyResult<Self> {
+        let _ = encoding;
+        let role = match role {
+            None => None,
+            Some(r) if r.is_none() => None,
+            Some(r) => {
+                let name: String = match r.extract() {
+                    Ok(name) => name,
+                    Err(_) => r.getattr("value")?.extract()?,
+                };
+                Some(Role::parse(&name).map_err(to_py)?)
+            }
+        };
         let opts = parse_options(strict, recover)?;
         Ok(StreamParser { inner: CoreStreamParser::new(role, opts), header_start: 0, content_start: 0, refused: Vec::new() })
     }
 
-    fn process(&mut self, token: u32) -> PyResult<()> {
-        self.step(token).map_err(to_py)
+    /// Consumes one token; returns the parser itself (for chaining, as 0.0.8 does).
+    fn process(mut slf: PyRefMut<'_, Self>, token: u32) -> PyResult<PyRefMut<'_, Self>> {
+        slf.step(token).map_err(to_py)?;
+        Ok(slf)
     }
 
-    /// Feeds a batch of tokens with the GIL released; stops at the first error.
-    fn process_tokens(&mut self, py: Python<'_>, tokens: Vec<u32>) -> PyResult<()> {
-        py.allow_threads(|| tokens.iter().try_for_each(|&t| self.step(t))).map_err(to_py)
+    /// Feeds a batch of tokens with the GIL released; stops at the first error. Returns the
+    /// parser itself.
+    fn process_tokens<'py>(mut slf: PyRefMut<'py, Self>, py: Python<'py>, tokens: Vec<u32>) -> PyResult<PyRefMut<'py, Self>> {
+        let this = &mut *slf;
+        py.allow_threads(|| tokens.iter().try_for_each(|&t| this.step(t))).map_err(to_py)?;
+        Ok(slf)
     }
 
-    fn process_eos(&mut self) -> PyResult<()> {
-        let before = self.inner.state();
-        self.inner.process_eos().map_err(to_py)?;
-        self.track(before);
-        Ok(())
+    /// Ends the stream, finishing a message in progress. Returns the parser itself.
+    fn process_eos(mut slf: PyRefMut<'_, Self>) -> PyResult<PyRefMut<'_, Self>> {
+        let before = slf.inner.state();
+        slf.inner.process_eos().map_err(to_py)?;
+        slf.track(before);
+        Ok(slf)
     }
 
     #[getter]
@@ -323,7 +555,7 @@ impl StreamParser {
     }
 
     #[getter]
-    fn current_role(&self) -> Option<&'static str> {
+    fn current_role_name(&self) -> Option<&'static str> {
         self.inner.current_role().map(Role::as_str)
     }
 
@@ -349,7 +581,7 @@ impl StreamParser {
 
     /// The completed messages as JSON (the core's wire format).
     #[getter]
-    fn messages(&self) -> String {
+    fn messages_json(&self) -> String {
         harmony::chat::messages_to_json(self.inner.messages())
     }
 
@@ -364,7 +596,7 @@ impl StreamParser {
     }
 
     #[getter]
-    fn state(&self) -> &'static str {
+    fn state_name(&self) -> &'static str {
         self.inner.state().as_str()
     }
 
@@ -397,7 +629,7 @@ impl StreamParser {
 
     fn __repr__(&self) -> String {
         format!(
-            "<libharmony._libharmony.StreamParser state={} messages={} tokens={}>",
+            "<libharmony.StreamableParser state={} messages={} tokens={}>",
             self.inner.state().as_str(),
             self.inner.messages().len(),
             self.inner.tokens().len()

@@ -130,7 +130,7 @@ def test_reprs_are_informative(lib: ModuleType) -> None:
     assert repr(enc) == "<libharmony.HarmonyEncoding 'HarmonyGptOss'>"
     p = lib.StreamableParser(enc, lib.Role.ASSISTANT)
     p.process_tokens(enc.encode("<|channel|>final<|message|>hi<|end|>", allowed_special="all"))
-    assert repr(p) == "<libharmony.StreamableParser state=ExpectStart messages=1>"
+    assert repr(p) == f"<libharmony.StreamableParser state=ExpectStart messages=1 tokens={len(p.tokens)}>"
     msg = lib.Message.from_role_and_content(lib.Role.USER, "hi")
     assert repr(msg) == (
         "Message(author=Author(role=<Role.USER: 'user'>, name=None), content=[TextContent(text='hi')], "
@@ -227,7 +227,7 @@ def test_chat_completions_bridge_speaks_the_openai_sdk_types(lib: ModuleType) ->
     )
     assert json.loads(args) == {"city": "Paris"}
     assert parsed[-1].choices[0].finish_reason == "tool_calls"
-    with pytest.raises(lib.HarmonyError, match="`messages` must be an array") as info:
+    with pytest.raises(lib.HarmonyError, match="request.messages: expected an array") as info:
         cc.render_request({"messages": "nope"})
     assert info.value.status == "invalid_argument"
     with pytest.raises(lib.HarmonyError) as info:
@@ -278,12 +278,13 @@ def test_mypy_strict_accepts_a_users_script(tmp_path: Path) -> None:
 
 def test_import_and_load_are_fast_and_need_no_vocabulary_file() -> None:
     """`import libharmony` + load + the first encode, in a fresh interpreter with no
-    TIKTOKEN_ENCODINGS_BASE and no network: best of 5 under 50 ms (we measure ~25 ms)."""
+    TIKTOKEN_ENCODINGS_BASE and no network: under 50 ms of CPU time (best of 5; CPU time, not
+    wall time, so that a loaded CI machine does not make the check flaky)."""
     env = {k: v for k, v in os.environ.items() if k != "TIKTOKEN_ENCODINGS_BASE"}
     env["HTTPS_PROXY"] = env["HTTP_PROXY"] = "http://127.0.0.1:9"  # any download would fail
     code = (
-        "import time; t = time.perf_counter(); import libharmony as h; "
-        "e = h.load_harmony_encoding('HarmonyGptOss'); e.encode('hi'); print(time.perf_counter() - t)"
+        "import time; t = time.process_time(); import libharmony as h; "
+        "e = h.load_harmony_encoding('HarmonyGptOss'); e.encode('hi'); print(time.process_time() - t)"
     )
     times = []
     for _ in range(5):

@@ -16,34 +16,35 @@ Completions bridge), ``StreamableParser.process_tokens`` (a batch of tokens in o
 
 from __future__ import annotations
 
-import copy as _copy
+import collections.abc as _abc
 import functools
 import json
 from enum import Enum
-from typing import (
-    AbstractSet,
-    Any,
-    ClassVar,
-    Collection,
-    Dict,
-    Iterator,
-    List,
-    Literal,
-    Mapping,
-    Optional,
-    Sequence,
-    Tuple,
-    TypeVar,
-    Union,
-)
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing's names are only needed by type checkers (import time matters)
+    from typing import (
+        AbstractSet,
+        Any,
+        ClassVar,
+        Collection,
+        Dict,
+        Iterator,
+        List,
+        Literal,
+        Mapping,
+        Optional,
+        Sequence,
+        Tuple,
+        TypeVar,
+        Union,
+    )
+
+    _M = TypeVar("_M", bound="_Model")
 
 from . import _libharmony
 from ._libharmony import HarmonyError
 
 __version__: str = _libharmony.__version__
-
-_M = TypeVar("_M", bound="_Model")
-
 
 class ValidationError(ValueError):
     """A model was given a value of the wrong type (pydantic's ``ValidationError`` in 0.0.8;
@@ -142,7 +143,9 @@ class _Model:
 
     def model_copy(self: _M, *, deep: bool = False) -> _M:
         """A copy of this object (deep with ``deep=True``)."""
-        return _copy.deepcopy(self) if deep else _copy.copy(self)
+        import copy
+
+        return copy.deepcopy(self) if deep else copy.copy(self)
 
 
 def _dump(value: Any, exclude_none: bool) -> Any:
@@ -155,12 +158,20 @@ def _dump(value: Any, exclude_none: bool) -> Any:
     return value
 
 
+def _make(cls: type, **fields: Any) -> Any:
+    """An instance of ``cls`` from fields already of the right types (the parsers' output),
+    without the constructor's checks."""
+    obj: Any = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
+
+
 def _model(cls: type, value: Any, field: str, owner: str) -> Any:
     """``value`` as an instance of ``cls``: instances pass, dicts are constructed, anything
     else is a ValidationError worded like pydantic's."""
     if isinstance(value, cls):
         return value
-    if isinstance(value, Mapping):
+    if isinstance(value, _abc.Mapping):
         return cls(**value)
     raise ValidationError(
         f"1 validation error for {owner}\n{field}\n"
@@ -204,6 +215,7 @@ class TextContent(Content):
     """Plain text content."""
 
     _fields = ("text",)
+    _kind = "text"  # read by the extension's direct renderer
     text: str
 
     def __init__(self, *, text: str, **extra: Any) -> None:
@@ -291,6 +303,7 @@ class SystemContent(Content):
         "channel_config",
         "tools",
     )
+    _kind = "system_content"
     model_identity: Optional[str]
     reasoning_effort: Optional[ReasoningEffort]
     conversation_start_date: Optional[str]
@@ -385,6 +398,7 @@ class DeveloperContent(Content):
     """Content of a developer message: instructions and tools."""
 
     _fields = ("instructions", "tools")
+    _kind = "developer_content"
     instructions: Optional[str]
     tools: Optional[Dict[str, ToolNamespaceConfig]]
 
@@ -527,11 +541,21 @@ class Message(_Model):
     def from_dict(cls, data: Dict[str, Any]) -> "Message":
         raw_content = data["content"]
         if isinstance(raw_content, str):  # the wire format's shortcut for one text part
-            contents: List[Content] = [TextContent(text=raw_content)]
+            contents: List[Content] = [_make(TextContent, text=raw_content)]
         else:
             contents = [_content_from_dict(raw) for raw in raw_content]
-        return cls(
-            author=Author(role=Role(data["role"]), name=data.get("name")),
+        name = data.get("name")
+        if cls is not Message or (name is not None and not isinstance(name, str)):
+            return cls(
+                author=Author(role=Role(data["role"]), name=name),
+                content=contents,
+                channel=data.get("channel"),
+                recipient=data.get("recipient"),
+                content_type=data.get("content_type"),
+            )
+        return _make(  # type: ignore[no-any-return]
+            Message,
+            author=_make(Author, role=Role(data["role"]), name=name),
             content=contents,
             channel=data.get("channel"),
             recipient=data.get("recipient"),
@@ -616,6 +640,9 @@ class HarmonyEncoding:
     def special_tokens_set(self) -> set[str]:
         return set(self._inner.special_tokens())
 
+    # Each render reads the objects directly in the extension; objects it does not recognise
+    # (e.g. attributes replaced by other types) go through JSON, as in 0.0.8.
+
     def render_conversation_for_completion(
         self,
         conversation: Conversation,
@@ -624,26 +651,39 @@ class HarmonyEncoding:
     ) -> List[int]:
         """The tokens of ``conversation`` followed by the header of ``next_turn_role``'s turn."""
         drop = True if config is None else config.auto_drop_analysis
-        return self._inner.render_conversation_for_completion(conversation.to_json(), str(next_turn_role.value), drop)
+        role = str(next_turn_role.value)
+        tokens = self._inner.render_objects(conversation, "completion", role, drop)
+        if tokens is None:
+            tokens = self._inner.render_conversation_for_completion(conversation.to_json(), role, drop)
+        return tokens
 
     def render_conversation(
         self, conversation: Conversation, config: Optional[RenderConversationConfig] = None
     ) -> List[int]:
         """The tokens of ``conversation`` (no next-turn header)."""
         drop = True if config is None else config.auto_drop_analysis
-        return self._inner.render_conversation(conversation.to_json(), drop)
+        tokens = self._inner.render_objects(conversation, "conversation", None, drop)
+        if tokens is None:
+            tokens = self._inner.render_conversation(conversation.to_json(), drop)
+        return tokens
 
     def render_conversation_for_training(
         self, conversation: Conversation, config: Optional[RenderConversationConfig] = None
     ) -> List[int]:
         """Like :meth:`render_conversation`, a final assistant message ending in ``<|return|>``."""
         drop = True if config is None else config.auto_drop_analysis
-        return self._inner.render_conversation_for_training(conversation.to_json(), drop)
+        tokens = self._inner.render_objects(conversation, "training", None, drop)
+        if tokens is None:
+            tokens = self._inner.render_conversation_for_training(conversation.to_json(), drop)
+        return tokens
 
     def render(self, message: Message, render_options: Optional[RenderOptions] = None) -> List[int]:
         """The tokens of one message."""
         has_tools = False if render_options is None else render_options.conversation_has_function_tools
-        return self._inner.render(message.to_json(), has_tools)
+        tokens = self._inner.render_message_object(message, has_tools)
+        if tokens is None:
+            tokens = self._inner.render(message.to_json(), has_tools)
+        return tokens
 
     def parse_messages_from_completion_tokens(
         self,
@@ -706,73 +746,39 @@ class HarmonyEncoding:
         return self._inner.stop_tokens_for_assistant_actions()
 
 
-class StreamableParser:
+class StreamableParser(_libharmony.StreamParser):
     """Incremental parser over completion tokens: feed tokens with :meth:`process`, read the
-    state and the deltas at any point, end with :meth:`process_eos`."""
+    state and the deltas at any point, end with :meth:`process_eos`.
+
+    ``process``, ``process_eos``, ``process_tokens`` (a batch in one call, GIL released) and
+    the string properties (``current_content``, ``current_content_type``, ``current_recipient``,
+    ``current_channel``, ``last_content_delta``) and ``tokens`` come straight from the
+    extension; ``process*`` return the parser itself."""
 
     def __init__(
         self, encoding: HarmonyEncoding, role: Optional[Role], *, strict: bool = True, recover: bool = False
     ) -> None:
-        self._inner = _libharmony.StreamParser(None if role is None else str(role.value), strict, recover)
-
-    def __repr__(self) -> str:
-        return f"<libharmony.StreamableParser state={self._inner.state} messages={self._inner.message_count}>"
-
-    def process(self, token: int) -> "StreamableParser":
-        self._inner.process(token)
-        return self
-
-    def process_tokens(self, tokens: Sequence[int]) -> "StreamableParser":
-        """Processes a batch of tokens in one call (GIL released), stopping at the first error."""
-        self._inner.process_tokens(list(tokens))
-        return self
-
-    def process_eos(self) -> "StreamableParser":
-        self._inner.process_eos()
-        return self
-
-    @property
-    def current_content(self) -> str:
-        return self._inner.current_content
+        # The extension's constructor (__new__) has already built the parser from these arguments.
+        pass
 
     @property
     def current_role(self) -> Optional[Role]:
-        raw = self._inner.current_role
+        raw = self.current_role_name
         return None if raw is None else Role(raw)
 
     @property
-    def current_content_type(self) -> Optional[str]:
-        return self._inner.current_content_type
-
-    @property
-    def last_content_delta(self) -> Optional[str]:
-        return self._inner.last_content_delta
-
-    @property
     def messages(self) -> List[Message]:
-        return _messages(self._inner.messages)
-
-    @property
-    def tokens(self) -> List[int]:
-        return self._inner.tokens
+        return _messages(self.messages_json)
 
     @property
     def state_data(self) -> Dict[str, Any]:
-        """The parser's state as a dict (0.0.8's JSON shape)."""
-        result: Dict[str, Any] = json.loads(self._inner.state_json())
+        """The parser's state as a dict (0.0.8's JSON shape; see the README for two details)."""
+        result: Dict[str, Any] = json.loads(self.state_json())
         return result
 
     @property
     def state(self) -> StreamState:
-        return StreamState(self._inner.state)
-
-    @property
-    def current_recipient(self) -> Optional[str]:
-        return self._inner.current_recipient
-
-    @property
-    def current_channel(self) -> Optional[str]:
-        return self._inner.current_channel
+        return StreamState(self.state_name)
 
 
 def load_harmony_encoding(name: Union[str, HarmonyEncodingName]) -> HarmonyEncoding:
