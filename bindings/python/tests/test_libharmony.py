@@ -270,9 +270,12 @@ def test_mypy_strict_accepts_a_users_script(tmp_path: Path) -> None:
     )
     bad = tmp_path / "bad_script.py"
     bad.write_text("import libharmony\nx: int = libharmony.load_harmony_encoding('HarmonyGptOss').decode([1])\n")
-    ok = subprocess.run([sys.executable, "-m", "mypy", "--strict", str(script)], capture_output=True, text=True)
+    mypy = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / ".mypy_cache")]
+    ok = subprocess.run([*mypy, str(script)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    wrong = subprocess.run([sys.executable, "-m", "mypy", "--strict", str(bad)], capture_output=True, text=True)
+    package = subprocess.run([*mypy, "-p", "libharmony"], capture_output=True, text=True)
+    assert package.returncode == 0, package.stdout + package.stderr  # the package and its stubs
+    wrong = subprocess.run([*mypy, str(bad)], capture_output=True, text=True)
     assert wrong.returncode == 1 and "incompatible types" in wrong.stdout.lower(), wrong.stdout
 
 
