@@ -27,7 +27,8 @@ if [ "${HARMONY_SKIP_PYTHON:-0}" != 1 ]; then
   # after) with the venv's pinned maturin, installed into the venv, and tested against
   # openai-harmony 0.0.8 (the reference suite, the differential test, the bridge, the stubs).
   if [ -f bindings/python/pyproject.toml ]; then
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation ./bindings/python
+    PATH="$VENV/bin:$PATH" "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+      --no-build-isolation ./bindings/python
     "$VENV/bin/python" -m pytest -q bindings/python/tests
   fi
 fi
