@@ -23,6 +23,14 @@ if [ "${HARMONY_SKIP_PYTHON:-0}" != 1 ]; then
   for suite in tests/python; do
     if [ -d "$suite" ]; then "$VENV/bin/python" -m pytest -q "$suite"; fi
   done
+  # The libharmony package: built (a release build of the core, ~6 min the first time, seconds
+  # after) with the venv's pinned maturin, installed into the venv, and tested against
+  # openai-harmony 0.0.8 (the reference suite, the differential test, the bridge, the stubs).
+  if [ -f bindings/python/pyproject.toml ]; then
+    PATH="$VENV/bin:$PATH" "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+      --no-build-isolation ./bindings/python
+    "$VENV/bin/python" -m pytest -q bindings/python/tests
+  fi
 fi
 
 # A short bounded fuzz run of every target (render, parse, stream, c_api, encode) from the

@@ -116,6 +116,102 @@ pub struct ToolNamespaceConfig {
     pub tools: Vec<ToolDescription>,
 }
 
+impl ToolNamespaceConfig {
+    /// The built-in `browser` namespace (search, open, find), as openai-harmony 0.0.8 defines it.
+    pub fn browser() -> Self {
+        let tool = |name: &str, description: &str, parameters: serde_json::Value| ToolDescription {
+            name: name.into(),
+            description: description.into(),
+            parameters: Some(parameters),
+        };
+        ToolNamespaceConfig {
+            name: "browser".into(),
+            description: Some(
+                "Tool for browsing.\nThe `cursor` appears in brackets before each browsing display: `[{cursor}]`.\n\
+                 Cite information from the tool using the following format:\n\
+                 `【{cursor}†L{line_start}(-L{line_end})?】`, for example: `【6†L9-L11】` or `【8†L3】`.\n\
+                 Do not quote more than 10 words directly from the tool output.\nsources=web (default: web)"
+                    .into(),
+            ),
+            tools: vec![
+                tool(
+                    "search",
+                    "Searches for information related to `query` and displays `topn` results.",
+                    serde_json::json!({
+                        "type": "object",
+                        "properties": {
+                            "query": {"type": "string"},
+                            "topn": {"type": "number", "default": 10},
+                            "source": {"type": "string"}
+                        },
+                        "required": ["query"]
+                    }),
+                ),
+                tool(
+                    "open",
+                    "Opens the link `id` from the page indicated by `cursor` starting at line number `loc`, \
+                     showing `num_lines` lines.\nValid link ids are displayed with the formatting: `【{id}†.*】`.\n\
+                     If `cursor` is not provided, the most recent page is implied.\n\
+                     If `id` is a string, it is treated as a fully qualified URL associated with `source`.\n\
+                     If `loc` is not provided, the viewport will be positioned at the beginning of the document \
+                     or centered on the most relevant passage, if available.\n\
+                     Use this function without `id` to scroll to a new location of an opened page.",
+                    serde_json::json!({
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": ["number", "string"], "default": -1},
+                            "cursor": {"type": "number", "default": -1},
+                            "loc": {"type": "number", "default": -1},
+                            "num_lines": {"type": "number", "default": -1},
+                            "view_source": {"type": "boolean", "default": false},
+                            "source": {"type": "string"}
+                        }
+                    }),
+                ),
+                tool(
+                    "find",
+                    "Finds exact matches of `pattern` in the current page, or the page given by `cursor`.",
+                    serde_json::json!({
+                        "type": "object",
+                        "properties": {
+                            "pattern": {"type": "string"},
+                            "cursor": {"type": "number", "default": -1}
+                        },
+                        "required": ["pattern"]
+                    }),
+                ),
+            ],
+        }
+    }
+
+    /// The built-in `python` namespace (a stateful Jupyter tool), as openai-harmony 0.0.8 defines it.
+    pub fn python() -> Self {
+        ToolNamespaceConfig {
+            name: "python".into(),
+            description: Some(
+                "Use this tool to execute Python code in your chain of thought. The code will not be shown to \
+                 the user. This tool should be used for internal reasoning, but not for code that is intended \
+                 to be visible to the user (e.g. when creating plots, tables, or files).\n\n\
+                 When you send a message containing Python code to python, it will be executed in a stateful \
+                 Jupyter notebook environment. python will respond with the output of the execution or time \
+                 out after 120.0 seconds. The drive at '/mnt/data' can be used to save and persist user files. \
+                 Internet access for this session is UNKNOWN. Depends on the cluster."
+                    .into(),
+            ),
+            tools: Vec::new(),
+        }
+    }
+
+    /// A built-in namespace by name (`"browser"` or `"python"`).
+    pub fn builtin(name: &str) -> Result<Self> {
+        match name {
+            "browser" => Ok(Self::browser()),
+            "python" => Ok(Self::python()),
+            _ => Err(Error::InvalidArgument(format!("unknown built-in tool namespace `{name}` (known: browser, python)"))),
+        }
+    }
+}
+
 /// Content of a system message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SystemContent {
@@ -353,5 +449,16 @@ mod tests {
         assert!(Message::from_json(r#"{"role":"user"}"#).is_err());
         assert!(Message::from_json(r#"{"role":"user","content":null}"#).is_err());
         assert!(Message::from_json(r#"{"role":"robot","content":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn builtin_namespaces_equal_the_reference() {
+        for (ours, theirs) in [
+            (ToolNamespaceConfig::browser(), openai_harmony::chat::ToolNamespaceConfig::browser()),
+            (ToolNamespaceConfig::python(), openai_harmony::chat::ToolNamespaceConfig::python()),
+        ] {
+            assert_eq!(serde_json::to_string(&ours).unwrap(), serde_json::to_string(&theirs).unwrap());
+        }
+        assert!(ToolNamespaceConfig::builtin("shell").is_err());
     }
 }
