@@ -24,6 +24,7 @@ pub mod error;
 pub mod ffi;
 pub mod parse;
 pub mod render;
+pub mod routing;
 pub mod tokenizer;
 
 pub use chat::{
