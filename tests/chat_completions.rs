@@ -646,3 +646,61 @@ fn cli_chat_parse_options() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown variant `abort`"));
 }
+
+/// `harmony_chat_stream_next` lends the chunks `harmony_chat_stream_process` copies, from one
+/// reused buffer, and checks its arguments like every entry point.
+#[test]
+fn ffi_chat_stream_next_lends_the_same_chunks() {
+    use harmony::ffi::chat::*;
+    use harmony::ffi::{harmony_encoding, harmony_encoding_free, harmony_encoding_new, harmony_status, harmony_string, harmony_string_free};
+    use std::ffi::c_char;
+    use std::ptr::{null, null_mut};
+    let tokens = completion("<|channel|>analysis<|message|>Think 日本.<|end|><|start|>assistant<|channel|>commentary to=functions.f <|constrain|>json<|message|>{\"a\": 1}<|call|>");
+    let opts = br#"{"tool_call_id_seed":3}"#;
+    let mut enc: *const harmony_encoding = null();
+    // SAFETY (all blocks): valid pointers as each function documents; each handle freed once.
+    unsafe {
+        assert_eq!(harmony_encoding_new(null(), &mut enc, null_mut()), harmony_status::HARMONY_OK);
+        let (mut a, mut b): (*mut harmony_chat_stream, *mut harmony_chat_stream) = (null_mut(), null_mut());
+        assert_eq!(harmony_chat_stream_new(enc, opts.as_ptr().cast(), opts.len(), &mut a, null_mut()), harmony_status::HARMONY_OK);
+        assert_eq!(harmony_chat_stream_new(enc, opts.as_ptr().cast(), opts.len(), &mut b, null_mut()), harmony_status::HARMONY_OK);
+        let mut lent = Vec::new();
+        let mut copied = Vec::new();
+        let mut previous: *const c_char = null();
+        for &t in &tokens {
+            let (mut data, mut len): (*const c_char, usize) = (null(), 7);
+            assert_eq!(harmony_chat_stream_next(a, t, &mut data, &mut len, null_mut()), harmony_status::HARMONY_OK);
+            if !data.is_null() {
+                assert_eq!(*data.add(len), 0, "NUL-terminated");
+                lent.push(String::from_utf8(std::slice::from_raw_parts(data.cast::<u8>(), len).to_vec()).unwrap());
+                if !previous.is_null() {
+                    assert_eq!(previous, data, "one buffer, reused");
+                }
+                previous = data;
+            } else {
+                assert_eq!(len, 0);
+            }
+            let mut s = harmony_string { data: null_mut(), len: 0 };
+            assert_eq!(harmony_chat_stream_process(b, t, &mut s, null_mut()), harmony_status::HARMONY_OK);
+            if !s.data.is_null() {
+                copied.push(String::from_utf8(std::slice::from_raw_parts(s.data.cast::<u8>(), s.len).to_vec()).unwrap());
+            }
+            harmony_string_free(&mut s);
+        }
+        assert_eq!(lent, copied);
+        assert!(lent.len() < tokens.len(), "header tokens produce no chunk");
+        let (mut data, mut len): (*const c_char, usize) = (null(), 0);
+        assert_eq!(harmony_chat_stream_next(null_mut(), 1, &mut data, &mut len, null_mut()), harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
+        assert_eq!(harmony_chat_stream_next(a, 1, null_mut(), &mut len, null_mut()), harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
+        assert_eq!(harmony_chat_stream_next(a, 1, &mut data, null_mut(), null_mut()), harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
+        assert_eq!(harmony_chat_stream_next(a, 201_089, &mut data, &mut len, null_mut()), harmony_status::HARMONY_ERROR_UNKNOWN_TOKEN);
+        assert!(data.is_null() && len == 0);
+        let mut s = harmony_string { data: null_mut(), len: 0 };
+        assert_eq!(harmony_chat_stream_finish(a, &mut s, null_mut()), harmony_status::HARMONY_OK);
+        harmony_string_free(&mut s);
+        assert_eq!(harmony_chat_stream_next(a, 1, &mut data, &mut len, null_mut()), harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
+        harmony_chat_stream_free(a);
+        harmony_chat_stream_free(b);
+        harmony_encoding_free(enc);
+    }
+}
