@@ -337,7 +337,9 @@ TEST(Chat, StreamChunksJoinToTheResponse) {
   ChatStream viewed(enc, o);
   std::size_t k = 0;
   for (uint32_t t : c) {
-    if (std::optional<std::string_view> v = viewed.next(t)) EXPECT_EQ(std::string(*v), chunks.at(k++));
+    if (std::optional<std::string_view> v = viewed.next(t)) {
+      EXPECT_EQ(std::string(*v), chunks.at(k++));
+    }
   }
   EXPECT_EQ(viewed.finish(), chunks.at(k++));
   EXPECT_EQ(k, chunks.size());
