@@ -285,7 +285,7 @@ func TestChatParseOptions(t *testing.T) {
 			Message struct {
 				Reasoning string `json:"reasoning"`
 				ToolCalls []struct {
-					ID       string `json:"id"`
+					ID       string                `json:"id"`
 					Function struct{ Name string } `json:"function"`
 				} `json:"tool_calls"`
 			} `json:"message"`
@@ -573,22 +573,22 @@ func TestChatErrors(t *testing.T) {
 	_, err = newChatStream(enc, []byte(`{`))
 	expectError(t, "bad options JSON", err, StatusInvalidJSON, "")
 
-	// Tokens that do not continue a Harmony completion are parse errors, in either form.
+	// Model output is not bad input (issue 11): text after <|return|> is a message of its own.
 	bad := mustEncode(t, enc, "<|channel|>final<|message|>4<|return|>4")
-	_, err = enc.ChatParse(bad, nil)
-	expectError(t, "ChatParse(text after <|return|>)", err, StatusParse, "<|start|>")
+	js, err := enc.ChatParse(bad, nil)
+	if err != nil || !bytes.Contains(js, []byte(`"content":"4\n4"`)) || !bytes.Contains(js, []byte(`"finish_reason":"length"`)) {
+		t.Errorf("ChatParse(text after <|return|>) = %s, %v", js, err)
+	}
 	ps, err := NewChatStream(enc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ps.Close()
-	for i, tok := range bad {
-		_, err = ps.Process(tok)
-		if i < len(bad)-1 && err != nil {
+	for _, tok := range bad {
+		if _, err = ps.Process(tok); err != nil {
 			t.Fatalf("Process(%d): %v", tok, err)
 		}
 	}
-	expectError(t, "Process(text after <|return|>)", err, StatusParse, "<|start|>")
 
 	s, err := NewChatStream(enc, nil)
 	if err != nil {

@@ -427,15 +427,17 @@ namespace LibHarmony.Tests
         }
 
         [Test]
-        public void ParseErrors()
+        public void MalformedOutputIsRecoveredNotAnError()
         {
-            // Tokens that do not continue a Harmony completion are parse errors, in either form.
+            // Model output is not bad input (issue 11): text after <|return|> is a message of its own.
             uint[] bad = Completion("<|channel|>final<|message|>4<|return|>4");
-            Fails(HarmonyStatus.Parse, () => _enc.ChatParse(bad), "<|start|>");
+            JsonValue choice = Choice(_enc.ChatParse(bad));
+            Assert.AreEqual("4\n4", Str(choice, "message", "content"));
+            Assert.AreEqual("length", Str(choice, "finish_reason"), "the tokens end inside the recovered message");
             using (var s = new ChatStream(_enc))
             {
-                for (int i = 0; i < bad.Length - 1; i++) s.Process(bad[i]);
-                Fails(HarmonyStatus.Parse, () => s.Process(bad[bad.Length - 1]), "<|start|>");
+                foreach (uint t in bad) s.Process(t);
+                StringAssert.Contains("\"finish_reason\":\"length\"", s.Finish());
             }
         }
 
