@@ -586,6 +586,157 @@ fn bench_event(c: &mut Criterion, rows: &mut Vec<Row>) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Chat Completions stream through the C ABI (issues 14 and 18: one reused buffer per stream,
+// a chunk only when a delta exists; goal <= 300 ns per token)
+
+/// A realistic completion: reasoning, a preamble, a function call, after the tool answer
+/// more reasoning and a final answer (the two sampling turns of a tool loop, back to back).
+fn chat_completion_tokens() -> Vec<u32> {
+    let mut r = corpus::Rng::new(18);
+    let text = format!(
+        "<|channel|>analysis<|message|>{}<|end|><|start|>assistant<|channel|>commentary<|message|>{}<|end|>\
+         <|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>\
+         {{\"location\": \"San Francisco, CA\", \"unit\": \"celsius\", \"days\": 3}}<|call|>\
+         <|start|>assistant<|channel|>analysis<|message|>{}<|end|><|start|>assistant<|channel|>final<|message|>{}<|return|>",
+        corpus::prose(&mut r, 300),
+        corpus::prose(&mut r, 30),
+        corpus::prose(&mut r, 200),
+        corpus::prose(&mut r, 400),
+    );
+    // The prompt ends with `<|start|>assistant`: the completion starts at `<|channel|>`.
+    harmony::tokenizer::encode(&text, harmony::AllowedSpecial::All)
+}
+
+fn bench_chat_stream(c: &mut Criterion, rows: &mut Vec<Row>) {
+    use harmony::ffi::chat::{harmony_chat_stream, harmony_chat_stream_finish, harmony_chat_stream_free, harmony_chat_stream_new, harmony_chat_stream_next, harmony_chat_stream_process};
+    use harmony::ffi::{harmony_encoding, harmony_encoding_free, harmony_encoding_new, harmony_status, harmony_string, harmony_string_free};
+    use std::ffi::c_char;
+    use std::ptr::{null, null_mut};
+
+    let tokens = chat_completion_tokens();
+    let mut enc: *const harmony_encoding = null();
+    // SAFETY: valid out-pointers; NULL error pointer is allowed.
+    assert!(unsafe { harmony_encoding_new(null(), &mut enc, null_mut()) } == harmony_status::HARMONY_OK);
+    let opts = br#"{"model":"gpt-oss-120b","id":"chatcmpl-bench","created":1764547200}"#;
+    let new_stream = || {
+        let mut s: *mut harmony_chat_stream = null_mut();
+        // SAFETY: `enc` is live; the options are `opts.len()` bytes of UTF-8.
+        let st = unsafe { harmony_chat_stream_new(enc, opts.as_ptr().cast(), opts.len(), &mut s, null_mut()) };
+        assert!(st == harmony_status::HARMONY_OK);
+        s
+    };
+    // The server's loop: feed a token, forward the borrowed chunk if there is one.
+    let run_next = |s: *mut harmony_chat_stream| {
+        let mut bytes = 0usize;
+        for &t in &tokens {
+            let (mut data, mut len): (*const c_char, usize) = (null(), 0);
+            // SAFETY: `s` is a live stream used by this thread only.
+            if unsafe { harmony_chat_stream_next(s, t, &mut data, &mut len, null_mut()) } != harmony_status::HARMONY_OK {
+                panic!("chat stream failed");
+            }
+            bytes += len;
+        }
+        let mut last = harmony_string { data: null_mut(), len: 0 };
+        // SAFETY: as above; `last` is released right after.
+        unsafe {
+            harmony_chat_stream_finish(s, &mut last, null_mut());
+            bytes += last.len;
+            harmony_string_free(&mut last);
+        }
+        bytes
+    };
+    // The copying call of 0.1.0 (one caller-owned string per chunk).
+    let run_process = |s: *mut harmony_chat_stream| {
+        let mut bytes = 0usize;
+        for &t in &tokens {
+            let mut chunk = harmony_string { data: null_mut(), len: 0 };
+            // SAFETY: as above; every chunk is released.
+            unsafe {
+                if harmony_chat_stream_process(s, t, &mut chunk, null_mut()) != harmony_status::HARMONY_OK {
+                    panic!("chat stream failed");
+                }
+                bytes += chunk.len;
+                harmony_string_free(&mut chunk);
+            }
+        }
+        bytes
+    };
+    let s = new_stream();
+    let (allocs, abytes, chunk_bytes) = count_allocs(|| run_next(s));
+    // SAFETY: created above, freed once.
+    unsafe { harmony_chat_stream_free(s) };
+    record::fact(
+        "allocations while streaming a chat completion through harmony_chat_stream_next",
+        format!(
+            "{allocs} allocations ({abytes} bytes) for {} tokens = {:.4} per token, {chunk_bytes} bytes of chunks (amortised buffer growth, the ids and the last chunk; none per token)",
+            tokens.len(),
+            allocs as f64 / tokens.len() as f64
+        ),
+    );
+    let reference_stream = || {
+        let mut p = StreamableParser::new(reference().clone(), Some(RefRole::Assistant)).unwrap();
+        let mut bytes = 0usize;
+        for &t in &tokens {
+            p.process(t).unwrap();
+            bytes += p.last_content_delta().unwrap().map_or(0, |d| d.len());
+        }
+        bytes
+    };
+
+    let label = format!("{} tokens (reasoning, preamble, call, reasoning, answer)", tokens.len());
+    let mut g = c.benchmark_group("chat_stream");
+    g.throughput(Throughput::Elements(tokens.len() as u64));
+    g.bench_function(BenchmarkId::new("harmony_chat_stream_next", &label), |b| {
+        measure(b, "chat/next", || {
+            let s = new_stream();
+            let n = run_next(s);
+            // SAFETY: created just above.
+            unsafe { harmony_chat_stream_free(s) };
+            n
+        })
+    });
+    g.bench_function(BenchmarkId::new("harmony_chat_stream_process", &label), |b| {
+        measure(b, "chat/process", || {
+            let s = new_stream();
+            let n = run_process(s);
+            // SAFETY: created just above.
+            unsafe { harmony_chat_stream_free(s) };
+            n
+        })
+    });
+    g.bench_function(BenchmarkId::new("reference StreamableParser", &label), |b| {
+        measure(b, "chat/ref", || black_box(reference_stream()))
+    });
+    g.finish();
+    // SAFETY: created above, freed once.
+    unsafe { harmony_encoding_free(enc) };
+    rows.push(Row {
+        op: "chat stream (C ABI)",
+        input: label.clone(),
+        ours_key: "chat/next".into(),
+        other_key: "chat/ref".into(),
+        ours_units: tokens.len() as f64,
+        other_units: tokens.len() as f64,
+        unit: "token",
+        ours_tokens: Some(tokens.len() as f64),
+        kind: Kind::Speedup,
+        note: "harmony_chat_stream_next (chunk JSON per delta) vs the reference's StreamableParser::process + last_content_delta alone (no chunk at all)".into(),
+    });
+    rows.push(Row {
+        op: "chat stream, copying call",
+        input: label,
+        ours_key: "chat/next".into(),
+        other_key: "chat/process".into(),
+        ours_units: tokens.len() as f64,
+        other_units: tokens.len() as f64,
+        unit: "token",
+        ours_tokens: Some(tokens.len() as f64),
+        kind: Kind::Speedup,
+        note: "harmony_chat_stream_next (borrowed chunk) vs harmony_chat_stream_process (a caller-owned copy per chunk)".into(),
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Whole-process start-up
 
 fn bin(env: &str, default: &str) -> PathBuf {
@@ -768,6 +919,7 @@ fn main() {
     bench_encode(&mut c, &mut rows);
     bench_ffi(&mut c, &mut rows);
     bench_event(&mut c, &mut rows);
+    bench_chat_stream(&mut c, &mut rows);
     bench_startup(&mut c, &mut rows);
     bench_grammar(&mut c, &mut rows);
     c.final_summary();

@@ -683,8 +683,12 @@ const char *harmony_status_name(int32_t status);
 /**
  * Renders an OpenAI Chat Completions request (`request`, `request_len` bytes of UTF-8 JSON)
  * into the prompt for the next assistant message. `options` (may be NULL with length 0) is
- * a JSON object: `conversation_start_date` ("YYYY-MM-DD"), `model`, `id`, `created`,
- * `fix_constrain_recipient`. `*out` receives caller-owned tokens.
+ * a JSON object: `conversation_start_date` ("YYYY-MM-DD"), `model`, `id`, `created`; for
+ * parsing also `finish_reason` (the engine's: "stop", "length", "content_filter"),
+ * `tool_call_id_seed` (an integer: reproducible ids), `tool_call_id_prefix`,
+ * `reasoning_field` ("reasoning_content" or "reasoning"), `tool_choice` and
+ * `parallel_tool_calls` (the request's, honoured on the output side);
+ * `fix_constrain_recipient` is accepted and ignored. `*out` receives caller-owned tokens.
  */
 enum harmony_status harmony_chat_render(const struct harmony_encoding *encoding,
                                         const char *request,
@@ -719,7 +723,7 @@ enum harmony_status harmony_chat_stream_new(const struct harmony_encoding *encod
 /**
  * Feeds one completion token. `*chunk` receives the `chat.completion.chunk` JSON object it
  * produces (caller-owned), or `{NULL, 0}` when the token produces none (header tokens,
- * incomplete UTF-8).
+ * incomplete UTF-8). `harmony_chat_stream_next` is the same without a copy.
  */
 enum harmony_status harmony_chat_stream_process(struct harmony_chat_stream *stream,
                                                 uint32_t token,
@@ -733,6 +737,18 @@ enum harmony_status harmony_chat_stream_process(struct harmony_chat_stream *stre
 enum harmony_status harmony_chat_stream_finish(struct harmony_chat_stream *stream,
                                                struct harmony_string *chunk,
                                                struct harmony_error **err);
+
+/**
+ * Feeds one completion token, like `harmony_chat_stream_process`, but lends the chunk:
+ * `*data` points into the stream's one reused buffer (NUL-terminated, `*len` bytes) and stays
+ * valid until the next call on the stream; it is NULL with `*len` 0 when the token produced
+ * no chunk. The per-token hot path: no allocation per token.
+ */
+enum harmony_status harmony_chat_stream_next(struct harmony_chat_stream *stream,
+                                             uint32_t token,
+                                             const char **data,
+                                             size_t *len,
+                                             struct harmony_error **err);
 
 /**
  * Releases a stream. NULL is a no-op.

@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_PER_TARGET=${1:-60}
-TARGETS=${FUZZ_TARGETS:-"render parse stream c_api encode"}
+TARGETS=${FUZZ_TARGETS:-"render parse stream c_api encode chat_parse"}
 
 if cargo +nightly --version >/dev/null 2>&1; then
   CARGO=(cargo +nightly)

@@ -33,7 +33,7 @@ if [ "${HARMONY_SKIP_PYTHON:-0}" != 1 ]; then
   fi
 fi
 
-# A short bounded fuzz run of every target (render, parse, stream, c_api, encode) from the
+# A short bounded fuzz run of every target (render, parse, stream, c_api, encode, chat_parse) from the
 # committed corpus; HARMONY_FUZZ_SECONDS=0 skips it.
 FUZZ_SECONDS=${HARMONY_FUZZ_SECONDS:-20}
 if [ "$FUZZ_SECONDS" != 0 ]; then

@@ -26,6 +26,7 @@ pub mod grammar;
 pub mod ffi;
 pub mod parse;
 pub mod render;
+pub mod routing;
 pub mod tokenizer;
 
 pub use chat::{

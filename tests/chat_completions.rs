@@ -5,7 +5,7 @@
 
 mod common;
 
-use harmony::chat_completions::{parse_response, render_request, request_to_conversation, stream_chunks, ChatOptions};
+use harmony::chat_completions::{join_chunks, parse_response, render_request, request_to_conversation, stream_chunks, ChatOptions};
 use harmony::{AllowedSpecial, Role};
 use serde_json::{json, Value};
 
@@ -114,12 +114,9 @@ fn response_format_and_tool_choice_none() {
         "messages": [{"role": "user", "content": "n?"}]});
     let conv = request_to_conversation(&request.to_string(), &opts()).unwrap();
     let dev = conv.messages.iter().find(|m| m.author.role == Role::Developer).expect("developer message");
-    let harmony::Content::DeveloperContent(d) = &dev.content[0] else { panic!("developer content") };
-    assert!(d.tools.is_none(), "tool_choice none hides the tools");
-    assert_eq!(
-        d.instructions.as_deref(),
-        Some("# Response Formats\n\n## answer\n\n{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"number\"}}}")
-    );
+    assert_eq!(dev.content.len(), 1, "tool_choice none hides the tools: {dev:?}");
+    let harmony::Content::Text(t) = &dev.content[0] else { panic!("response formats text") };
+    assert_eq!(t.text, "# Response Formats\n\n## answer\n\n{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"number\"}}}");
 }
 
 #[test]
@@ -127,8 +124,6 @@ fn request_errors_name_what_is_wrong() {
     let cases = [
         (json!({"messages": [{"role": "wizard", "content": "x"}]}), "messages[0].role: unknown role `wizard`"),
         (json!({"messages": [{"role": "tool", "tool_call_id": "nope", "content": "x"}]}), "unknown tool_call_id `nope`"),
-        (json!({"messages": [{"role": "assistant", "tool_calls": [{"id": "a", "type": "function", "function": {"name": "f", "arguments": "{not json"}}]}]}),
-            "messages[0].tool_calls[0].function.arguments: is not valid JSON"),
         (json!({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}),
             "messages[0].content[0]: unsupported content part type `image_url`"),
         (json!({"messages": "hi"}), "request.messages: expected an array"),
@@ -171,10 +166,12 @@ fn response_with_tool_call_in_docs_form() {
     assert_eq!(call["function"]["name"], "get_current_weather");
     assert_eq!(call["function"]["arguments"], "{\"location\":\"San Francisco\"}");
     let id = call["id"].as_str().unwrap();
-    assert!(id.starts_with("call_") && id.len() == 21, "{id}");
+    assert!(id.starts_with("call_") && id.len() == 29, "{id}");
     assert_eq!(r["choices"][0]["finish_reason"], "tool_calls");
-    // deterministic
-    assert_eq!(parse_response(&c, &ChatOptions::default()).unwrap(), r);
+    // random by default, reproducible with a seed
+    assert_ne!(parse_response(&c, &ChatOptions::default()).unwrap(), r);
+    let seeded = ChatOptions { tool_call_id_seed: Some(42), ..ChatOptions::default() };
+    assert_eq!(parse_response(&c, &seeded).unwrap(), parse_response(&c, &seeded).unwrap());
 }
 
 #[test]
@@ -207,7 +204,7 @@ fn unknown_tokens_are_errors_in_the_bridge() {
 #[test]
 fn chunks_join_to_the_response_and_look_like_openai_chunks() {
     let c = completion("<|channel|>analysis<|message|>Think 日本 🎉.<|end|><|start|>assistant<|channel|>commentary<|message|>Checking.<|end|><|start|>assistant to=functions.lookup<|channel|>commentary <|constrain|>json<|message|>{\"q\": \"日本\"}<|call|>");
-    let o = ChatOptions { id: "chatcmpl-1".into(), created: 1_700_000_000, model: "gpt-oss-20b".into(), ..ChatOptions::default() };
+    let o = ChatOptions { id: "chatcmpl-1".into(), created: 1_700_000_000, model: "gpt-oss-20b".into(), tool_call_id_seed: Some(1), ..ChatOptions::default() };
     let chunks = stream_chunks(&c, &o).unwrap();
     assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
     assert!(chunks[1..].iter().all(|ch| ch["choices"][0]["delta"].get("role").is_none()));
@@ -280,11 +277,16 @@ fn round_trip_rerenders_the_models_tokens() {
     assert!(!text.contains("Call the tool.") && !text.contains("It is 20."), "analysis dropped: {text}");
     let final_part = completion("<|start|>assistant<|channel|>final<|message|>20 degrees.<|return|>");
     assert!(training.ends_with(&final_part));
-    let keep = harmony::render::render_for_training(&conv3, &harmony::RenderOptions { auto_drop_analysis: false }).unwrap();
-    let mut expected = prompt2[..prompt2.len() - 2].to_vec();
-    expected.extend(completion("<|start|>assistant"));
-    expected.extend(&turn2);
-    assert_eq!(keep, expected, "without dropping, the conversation re-renders to exactly the model's tokens");
+    // Before the final answer, the turn so far (with its analysis) renders to exactly the
+    // model's tokens.
+    let mut req_mid = req2.clone();
+    let mut analysis_only = resp2["choices"][0]["message"].clone();
+    analysis_only["content"] = Value::Null;
+    req_mid["messages"].as_array_mut().unwrap().push(analysis_only);
+    let mid = render_request(&req_mid.to_string(), &opts()).unwrap();
+    let mut expected = prompt2.clone();
+    expected.extend(completion("<|channel|>analysis<|message|>It is 20.<|end|><|start|>assistant"));
+    assert_eq!(mid, expected);
 }
 
 #[test]
@@ -315,4 +317,392 @@ fn cli_chat_commands() {
     let lines = run(&["chat", "render", "--jsonl"], format!("{request}\n{{\"messages\":[{{\"role\":\"x\"}}]}}\n").as_bytes());
     assert_eq!(lines.status.code(), Some(1));
     assert_eq!(String::from_utf8(lines.stdout).unwrap().lines().count(), 2);
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 11 §2: the bridge fixed against vLLM's mapping and the OpenAI SDK.
+// ---------------------------------------------------------------------------------------
+
+fn seeded() -> ChatOptions {
+    ChatOptions { tool_call_id_seed: Some(11), ..ChatOptions::default() }
+}
+
+fn parse(text: &str, o: &ChatOptions) -> Value {
+    let tokens = completion(text);
+    let r = parse_response(&tokens, o).unwrap();
+    // The response is always the fold of the stream (same options, same ids).
+    if o.tool_call_id_seed.is_some() || o.tool_call_id_prefix.is_some() {
+        assert_eq!(join_chunks(&stream_chunks(&tokens, o).unwrap(), o), r, "stream == response for {text}");
+    }
+    r
+}
+
+fn message(r: &Value) -> &Value {
+    &r["choices"][0]["message"]
+}
+
+fn finish(r: &Value) -> &str {
+    r["choices"][0]["finish_reason"].as_str().unwrap()
+}
+
+/// A structured-output answer (openai/harmony PR #144; our own `# Response Formats` invites
+/// it) is content, never a tool call named `<|constrain|>json`.
+#[test]
+fn constrained_final_answer_is_content() {
+    for o in [seeded(), ChatOptions { fix_constrain_recipient: true, ..seeded() }] {
+        let r = parse("<|channel|>final <|constrain|>json<|message|>{\"n\": 4}<|return|>", &o);
+        assert_eq!(message(&r)["content"], "{\"n\": 4}");
+        assert!(message(&r).get("tool_calls").is_none(), "{r}");
+        assert_eq!(finish(&r), "stop");
+        let glued = parse("<|channel|>final<|constrain|>json<|message|>{}<|return|>", &o);
+        assert_eq!(message(&glued)["content"], "{}");
+    }
+}
+
+/// Only `functions.NAME` recipients are tool calls; built-in tools and garbage recipients
+/// go to reasoning (vLLM routes built-in tool calls there).
+#[test]
+fn only_function_recipients_are_tool_calls() {
+    let r = parse(
+        "<|channel|>analysis<|message|>Search it.<|end|><|start|>assistant<|channel|>analysis to=browser.search<|message|>{\"query\":\"x\"}<|call|>",
+        &seeded(),
+    );
+    assert!(message(&r).get("tool_calls").is_none(), "{r}");
+    assert_eq!(message(&r)["reasoning_content"], "Search it.\n{\"query\":\"x\"}");
+    assert_eq!(message(&r)["content"], Value::Null);
+    assert_eq!(finish(&r), "stop", "the model stopped on <|call|>");
+    for recipient in ["python", "container.exec", "functions.", "browser.open"] {
+        let r = parse(&format!("<|channel|>commentary to={recipient}<|message|>print(1)<|call|>"), &seeded());
+        assert!(message(&r).get("tool_calls").is_none(), "{recipient}: {r}");
+        assert_eq!(message(&r)["reasoning_content"], "print(1)", "{recipient}");
+    }
+    // A glued second channel marker (issue 11) still names the function.
+    let r = parse("<|channel|>commentary to=functions.bash<|channel|>commentary<|message|>{\"cmd\":\"ls\"}<|call|>", &seeded());
+    assert_eq!(message(&r)["tool_calls"][0]["function"]["name"], "bash");
+    // A function call on the analysis channel is a call.
+    let r = parse("<|channel|>analysis to=functions.f <|constrain|>json<|message|>{}<|call|>", &seeded());
+    assert_eq!(message(&r)["tool_calls"][0]["function"]["name"], "f");
+}
+
+/// get_weather for Tokyo and Paris in one completion: two ids, never one.
+#[test]
+fn tool_call_ids_are_unique() {
+    let text = "<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\":\"Tokyo\"}<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\":\"Paris\"}<|call|>";
+    let r = parse(text, &seeded());
+    let calls = message(&r)["tool_calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 2);
+    assert_ne!(calls[0]["id"], calls[1]["id"]);
+    assert_eq!(finish(&r), "tool_calls");
+    // The same call in two requests: different ids unless the caller asks for the same seed.
+    let one = "<|channel|>commentary to=functions.get_weather<|message|>{}<|call|>";
+    let (a, b) = (parse(one, &ChatOptions::default()), parse(one, &ChatOptions::default()));
+    assert_ne!(message(&a)["tool_calls"][0]["id"], message(&b)["tool_calls"][0]["id"]);
+    let (c, d) = (parse(one, &seeded()), parse(one, &seeded()));
+    assert_eq!(message(&c)["tool_calls"][0]["id"], message(&d)["tool_calls"][0]["id"]);
+    let other = ChatOptions { tool_call_id_seed: Some(12), ..ChatOptions::default() };
+    assert_ne!(message(&c)["tool_calls"][0]["id"], message(&parse(one, &other))["tool_calls"][0]["id"]);
+    for r in [&a, &b, &c, &d] {
+        let id = message(r)["tool_calls"][0]["id"].as_str().unwrap();
+        assert!(id.len() == 29 && id.starts_with("call_") && id[5..].bytes().all(|b| b.is_ascii_alphanumeric()), "{id}");
+    }
+    let prefixed = ChatOptions { tool_call_id_prefix: Some("req7-\"x\"-".into()), ..ChatOptions::default() };
+    let r = parse(text, &prefixed);
+    assert_eq!(message(&r)["tool_calls"][0]["id"], "req7-\"x\"-0");
+    assert_eq!(message(&r)["tool_calls"][1]["id"], "req7-\"x\"-1");
+}
+
+/// Several messages of one kind are joined with "\n" (vLLM's convention), streamed too.
+#[test]
+fn messages_of_one_kind_join_with_newlines() {
+    let r = parse(
+        "<|channel|>analysis<|message|>First.<|end|><|start|>assistant<|channel|>analysis<|message|>Second.<|end|><|start|>assistant<|channel|>commentary<|message|>Let me check.<|end|><|start|>assistant<|channel|>final<|message|>Done.<|return|>",
+        &seeded(),
+    );
+    assert_eq!(message(&r)["reasoning_content"], "First.\nSecond.");
+    assert_eq!(message(&r)["content"], "Let me check.\nDone.");
+    // An empty message adds no separator.
+    let r = parse("<|channel|>final<|message|><|end|><|start|>assistant<|channel|>final<|message|>A<|return|>", &seeded());
+    assert_eq!(message(&r)["content"], "A");
+}
+
+#[test]
+fn finish_reasons() {
+    let engine = |f: &str| ChatOptions { finish_reason: Some(serde_json::from_value(json!(f)).unwrap()), ..seeded() };
+    let call = "<|channel|>commentary to=functions.f <|constrain|>json<|message|>{\"a\":1}";
+    let cases: Vec<(String, ChatOptions, &str)> = vec![
+        ("<|channel|>final<|message|>Hi<|return|>".into(), seeded(), "stop"),
+        (format!("{call}<|call|>"), seeded(), "tool_calls"),
+        // The engine stripped <|call|>: complete arguments are a completed call.
+        (call.into(), seeded(), "tool_calls"),
+        ("<|channel|>commentary to=functions.f<|message|>{\"a\":".into(), seeded(), "length"),
+        ("<|channel|>commentary to=functions.f<|message|>{\"a\":".into(), engine("stop"), "tool_calls"),
+        (call.into(), engine("length"), "length"),
+        ("<|channel|>final<|message|>Hi".into(), seeded(), "length"),
+        ("<|channel|>final<|message|>Hi".into(), engine("stop"), "stop"),
+        ("<|channel|>analysis<|message|>Thinking.<|end|>".into(), seeded(), "length"),
+        ("<|channel|>final<|message|>Hi<|end|>".into(), seeded(), "length"),
+        ("<|channel|>final<|message|>Hi<|end|>".into(), engine("stop"), "stop"),
+        ("<|channel|>final<|message|>Hi<|return|>".into(), engine("content_filter"), "content_filter"),
+        (String::new(), seeded(), "length"),
+    ];
+    for (text, o, want) in cases {
+        assert_eq!(finish(&parse(&text, &o)), want, "{text} with {:?}", o.finish_reason);
+    }
+    assert!(ChatOptions::from_json("{\"finish_reason\":\"abort\"}").is_err());
+    assert!(ChatOptions::from_json("{\"finish_reason\":\"length\",\"tool_call_id_seed\":3,\"reasoning_field\":\"reasoning\"}").is_ok());
+}
+
+#[test]
+fn tool_choice_and_parallel_tool_calls_on_the_output_side() {
+    let two = "<|channel|>commentary to=functions.a<|message|>{}<|end|><|start|>assistant<|channel|>commentary to=functions.b<|message|>{}<|call|>";
+    let names = |r: &Value| -> Vec<String> {
+        message(r)["tool_calls"].as_array().map_or(vec![], |c| c.iter().map(|c| c["function"]["name"].as_str().unwrap().to_string()).collect())
+    };
+    let with = |req: Value| seeded().with_request(&req.to_string()).unwrap();
+    let r = parse(two, &with(json!({"messages": [], "parallel_tool_calls": false})));
+    assert_eq!(names(&r), ["a"]);
+    assert_eq!(finish(&r), "tool_calls");
+    let r = parse(two, &with(json!({"messages": [], "tool_choice": "none"})));
+    assert!(names(&r).is_empty());
+    assert_eq!(finish(&r), "stop", "ended on <|call|>");
+    let r = parse(two, &with(json!({"messages": [], "tool_choice": {"type": "function", "function": {"name": "b"}}})));
+    assert_eq!(names(&r), ["b"]);
+    assert_eq!(finish(&r), "stop", "a forced call is reported as OpenAI does");
+    let r = parse(two, &with(json!({"messages": [], "tool_choice": "required"})));
+    assert_eq!(names(&r), ["a", "b"]);
+    assert!(seeded().with_request("{\"tool_choice\":\"sometimes\"}").is_err());
+}
+
+#[test]
+fn reasoning_field_in_and_out() {
+    let o = ChatOptions { reasoning_field: harmony::chat_completions::ReasoningField::Reasoning, ..seeded() };
+    let r = parse("<|channel|>analysis<|message|>Hmm.<|end|><|start|>assistant<|channel|>final<|message|>Yes.<|return|>", &o);
+    assert_eq!(message(&r)["reasoning"], "Hmm.");
+    assert!(message(&r).get("reasoning_content").is_none());
+    // Either name is accepted on input.
+    for field in ["reasoning", "reasoning_content"] {
+        let req = json!({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", field: "R.", "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "ok"}]});
+        let text = harmony::tokenizer::decode_utf8(&render_request(&req.to_string(), &opts()).unwrap()).unwrap();
+        assert!(text.contains("<|channel|>analysis<|message|>R.<|end|>"), "{field}: {text}");
+    }
+}
+
+/// The format guide drops the analysis of every earlier turn that ended in a final answer
+/// (0.0.8's renderer drops only what precedes the first final answer).
+#[test]
+fn analysis_of_every_answered_turn_is_dropped() {
+    let request = json!({"tools": [{"type": "function", "function": {"name": "f"}}], "messages": [
+        {"role": "user", "content": "1?"},
+        {"role": "assistant", "reasoning_content": "R1.", "content": "A1"},
+        {"role": "user", "content": "2?"},
+        {"role": "assistant", "reasoning_content": "R2.", "content": "A2"},
+        {"role": "user", "content": "3?"},
+        {"role": "assistant", "reasoning_content": "R3.", "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "c", "content": "ok"}]});
+    let text = harmony::tokenizer::decode_utf8(&render_request(&request.to_string(), &opts()).unwrap()).unwrap();
+    assert!(!text.contains("R1.") && !text.contains("R2."), "{text}");
+    assert!(text.contains("<|channel|>analysis<|message|>R3.<|end|>"), "the current turn keeps its reasoning: {text}");
+    // The raw renderer keeps 0.0.8's rule (R2 survives there).
+    let conv = request_to_conversation(&request.to_string(), &opts()).unwrap();
+    assert!(!conv.messages.iter().any(|m| m.channel.as_deref() == Some("analysis") && format!("{m:?}").contains("R2.")));
+}
+
+#[test]
+fn empty_instructions_render_nothing_and_text_parts_join() {
+    let request = json!({"messages": [{"role": "system", "content": ""}, {"role": "developer", "content": []},
+        {"role": "user", "content": [{"type": "text", "text": "Hel"}, {"type": "text", "text": "lo wor"}, {"type": "text", "text": "ld"}]}]});
+    let want = reference_render(json!({"messages": [system("Medium", false), {"role": "user", "content": "Hello world"}]}));
+    assert_eq!(render_request(&request.to_string(), &opts()).unwrap(), want);
+    let split = reference_render(json!({"messages": [system("Medium", false), {"role": "user", "content": [
+        {"type": "text", "text": "Hel"}, {"type": "text", "text": "lo wor"}, {"type": "text", "text": "ld"}]}]}));
+    assert_ne!(split, want, "the parts would encode differently one by one");
+}
+
+/// `# Response Formats` at the end of the developer message, after the tools (format guide,
+/// "Structured output"), encoded as one text.
+#[test]
+fn response_formats_close_the_developer_message() {
+    let request = json!({"tools": [{"type": "function", "function": {"name": "f", "description": "F."}}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "shopping_list", "description": "Items.", "schema": {"type": "object"}}},
+        "messages": [{"role": "developer", "content": "Be helpful."}, {"role": "user", "content": "List."}]});
+    let tokens = render_request(&request.to_string(), &opts()).unwrap();
+    let text = harmony::tokenizer::decode_utf8(&tokens).unwrap();
+    let dev_start = text.find("<|start|>developer<|message|>").unwrap();
+    let dev = &text[dev_start..text[dev_start..].find("<|end|>").unwrap() + dev_start];
+    assert!(dev.starts_with("<|start|>developer<|message|># Instructions\n\nBe helpful.\n\n# Tools\n\n## functions\n\n"), "{dev}");
+    assert!(dev.ends_with("} // namespace functions\n\n# Response Formats\n\n## shopping_list\n\n// Items.\n{\"type\":\"object\"}"), "{dev}");
+    let body = &dev["<|start|>developer<|message|>".len()..];
+    let encoded = harmony::tokenizer::encode(body, AllowedSpecial::None);
+    let at = tokens.windows(encoded.len()).position(|w| w == encoded.as_slice());
+    assert!(at.is_some(), "the developer text is encoded as one text");
+}
+
+/// Model output is not bad input: malformed completions recover instead of failing
+/// (shapes listed in issue 11).
+#[test]
+fn malformed_completions_recover() {
+    let cases: &[(&str, &str, &str)] = &[
+        // (completion, expected content, expected reasoning)
+        ("<|channel|>final<|message|>Hi<|return|><|return|>", "Hi", ""),
+        ("<|channel|>final<|message|>Hi<|end|>stray text", "Hi\nstray text", ""),
+        ("<|channel|>final<|message|>Hi<|end|><|channel|>final<|message|>Again<|return|>", "Hi\nAgain", ""),
+        ("<|start|>assistant<|channel|>final<|message|>Doubled start<|return|>", "Doubled start", ""),
+        ("<|channel|><|message|>No channel name<|end|>", "No channel name", ""),
+        ("I can't help with that.", "I can't help with that.", ""),
+        ("I can't help with that.<|end|>", "I can't help with that.", ""),
+        ("<|channel|>analysis<|message|>A<|end|><|constrain|><|call|><|start|>assistant<|channel|>final<|message|>B<|return|>", "B", "A"),
+    ];
+    for (text, content, reasoning) in cases {
+        let r = parse(text, &seeded());
+        assert_eq!(message(&r)["content"].as_str().unwrap_or(""), *content, "{text}: {r}");
+        assert_eq!(message(&r)["reasoning_content"].as_str().unwrap_or(""), *reasoning, "{text}: {r}");
+    }
+}
+
+mod properties {
+    use super::*;
+    use harmony::SpecialToken;
+    use proptest::prelude::*;
+
+    /// Token ids a model can emit, weighted towards Harmony's control tokens and the words
+    /// of headers, so that random sequences reach every state.
+    fn token() -> impl Strategy<Value = u32> {
+        let words: Vec<u32> = ["assistant", "analysis", "final", "commentary", " to=functions.f", " to=python", "json", "{\"a\":1}", "Hi", " ", "日本", "\n"]
+            .iter()
+            .flat_map(|w| completion(w))
+            .collect();
+        prop_oneof![
+            4 => prop::sample::select(vec![
+                SpecialToken::Start.id(), SpecialToken::End.id(), SpecialToken::Message.id(), SpecialToken::Channel.id(),
+                SpecialToken::Constrain.id(), SpecialToken::Return.id(), SpecialToken::Call.id(),
+            ]),
+            4 => prop::sample::select(words),
+            1 => 0u32..harmony::tokenizer::VOCAB_SIZE,
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+        /// No sequence of valid ids makes the bridge fail; the stream folds to the response;
+        /// the response appended to its request renders again.
+        #[test]
+        fn any_valid_ids_parse_and_round_trip(tokens in prop::collection::vec(token(), 0..40), seed in any::<u64>()) {
+            let o = ChatOptions { tool_call_id_seed: Some(seed), ..ChatOptions::default() };
+            let r = parse_response(&tokens, &o).unwrap();
+            let chunks = stream_chunks(&tokens, &o).unwrap();
+            prop_assert_eq!(&join_chunks(&chunks, &o), &r);
+            let reason = r["choices"][0]["finish_reason"].as_str().unwrap();
+            prop_assert!(["stop", "length", "tool_calls"].contains(&reason));
+            let ids: Vec<&Value> = r["choices"][0]["message"]["tool_calls"].as_array().into_iter().flatten().map(|c| &c["id"]).collect();
+            for (i, id) in ids.iter().enumerate() {
+                prop_assert!(!ids[..i].contains(id), "ids are unique");
+            }
+            let mut request = json!({"tools": [{"type": "function", "function": {"name": "f"}}], "messages": [{"role": "user", "content": "q"}]});
+            let msg = r["choices"][0]["message"].clone();
+            request["messages"].as_array_mut().unwrap().push(msg);
+            for id in ids {
+                request["messages"].as_array_mut().unwrap().push(json!({"role": "tool", "tool_call_id": id, "content": "ok"}));
+            }
+            prop_assert!(render_request(&request.to_string(), &opts()).is_ok(), "{}", request);
+        }
+    }
+}
+
+#[test]
+fn cli_chat_parse_options() {
+    use std::io::Write;
+    let run = |args: &[&str], input: &[u8]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_harmony"))
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let c = serde_json::to_string(&completion("<|channel|>analysis<|message|>R<|end|><|start|>assistant<|channel|>final<|message|>Hi")).unwrap();
+    let o = run(&["chat", "parse", "--finish-reason", "stop", "--reasoning-field", "reasoning"], c.as_bytes());
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["choices"][0]["finish_reason"], "stop");
+    assert_eq!(v["choices"][0]["message"]["reasoning"], "R");
+    let call = serde_json::to_string(&completion("<|channel|>commentary to=functions.f<|message|>{}<|call|>")).unwrap();
+    let a = run(&["chat", "parse", "--id-seed", "5"], call.as_bytes());
+    let b = run(&["chat", "parse", "--id-seed", "5", "--stream"], call.as_bytes());
+    let (a, b): (Value, Vec<Value>) = (serde_json::from_slice(&a.stdout).unwrap(), serde_json::from_slice(&b.stdout).unwrap());
+    let announced = b.iter().find(|c| c["choices"][0]["delta"]["tool_calls"].is_array()).unwrap();
+    assert_eq!(a["choices"][0]["message"]["tool_calls"][0]["id"], announced["choices"][0]["delta"]["tool_calls"][0]["id"]);
+    let dir = std::env::temp_dir().join(format!("harmony-cli-chat-{}", std::process::id()));
+    std::fs::write(&dir, r#"{"messages":[],"tool_choice":"none"}"#).unwrap();
+    let n = run(&["chat", "parse", "--request", dir.to_str().unwrap()], call.as_bytes());
+    let n: Value = serde_json::from_slice(&n.stdout).unwrap();
+    assert!(n["choices"][0]["message"].get("tool_calls").is_none());
+    std::fs::remove_file(&dir).ok();
+    let bad = run(&["chat", "parse", "--finish-reason", "abort"], call.as_bytes());
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown variant `abort`"));
+}
+
+/// `harmony_chat_stream_next` lends the chunks `harmony_chat_stream_process` copies, from one
+/// reused buffer, and checks its arguments like every entry point.
+#[test]
+fn ffi_chat_stream_next_lends_the_same_chunks() {
+    use harmony::ffi::chat::*;
+    use harmony::ffi::{harmony_encoding, harmony_encoding_free, harmony_encoding_new, harmony_status, harmony_string, harmony_string_free};
+    use std::ffi::c_char;
+    use std::ptr::{null, null_mut};
+    let tokens = completion("<|channel|>analysis<|message|>Think 日本.<|end|><|start|>assistant<|channel|>commentary to=functions.f <|constrain|>json<|message|>{\"a\": 1}<|call|>");
+    let opts = br#"{"tool_call_id_seed":3}"#;
+    let mut enc: *const harmony_encoding = null();
+    // SAFETY (all blocks): valid pointers as each function documents; each handle freed once.
+    unsafe {
+        assert_eq!(harmony_encoding_new(null(), &mut enc, null_mut()), harmony_status::HARMONY_OK);
+        let (mut a, mut b): (*mut harmony_chat_stream, *mut harmony_chat_stream) = (null_mut(), null_mut());
+        assert_eq!(harmony_chat_stream_new(enc, opts.as_ptr().cast(), opts.len(), &mut a, null_mut()), harmony_status::HARMONY_OK);
+        assert_eq!(harmony_chat_stream_new(enc, opts.as_ptr().cast(), opts.len(), &mut b, null_mut()), harmony_status::HARMONY_OK);
+        let mut lent = Vec::new();
+        let mut copied = Vec::new();
+        let mut previous: *const c_char = null();
+        let mut moves = 0;
+        for &t in &tokens {
+            let (mut data, mut len): (*const c_char, usize) = (null(), 7);
+            assert_eq!(harmony_chat_stream_next(a, t, &mut data, &mut len, null_mut()), harmony_status::HARMONY_OK);
+            if !data.is_null() {
+                assert_eq!(*data.add(len), 0, "NUL-terminated");
+                lent.push(String::from_utf8(std::slice::from_raw_parts(data.cast::<u8>(), len).to_vec()).unwrap());
+                if previous != data {
+                    moves += 1; // only when the buffer grows
+                }
+                previous = data;
+            } else {
+                assert_eq!(len, 0);
+            }
+            let mut s = harmony_string { data: null_mut(), len: 0 };
+            assert_eq!(harmony_chat_stream_process(b, t, &mut s, null_mut()), harmony_status::HARMONY_OK);
+            if !s.data.is_null() {
+                copied.push(String::from_utf8(std::slice::from_raw_parts(s.data.cast::<u8>(), s.len).to_vec()).unwrap());
+            }
+            harmony_string_free(&mut s);
+        }
+        assert_eq!(lent, copied);
+        assert!(lent.len() < tokens.len(), "header tokens produce no chunk");
+        assert!(moves <= 3, "one buffer, reused ({moves} moves for {} chunks)", lent.len());
+        let (mut data, mut len): (*const c_char, usize) = (null(), 0);
+        assert_eq!(harmony_chat_stream_next(null_mut(), 1, &mut data, &mut len, null_mut()), harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
+        assert_eq!(harmony_chat_stream_next(a, 1, null_mut(), &mut len, null_mut()), harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
+        assert_eq!(harmony_chat_stream_next(a, 1, &mut data, null_mut(), null_mut()), harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
+        assert_eq!(harmony_chat_stream_next(a, 201_089, &mut data, &mut len, null_mut()), harmony_status::HARMONY_ERROR_UNKNOWN_TOKEN);
+        assert!(data.is_null() && len == 0);
+        let mut s = harmony_string { data: null_mut(), len: 0 };
+        assert_eq!(harmony_chat_stream_finish(a, &mut s, null_mut()), harmony_status::HARMONY_OK);
+        harmony_string_free(&mut s);
+        assert_eq!(harmony_chat_stream_next(a, 1, &mut data, &mut len, null_mut()), harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
+        harmony_chat_stream_free(a);
+        harmony_chat_stream_free(b);
+        harmony_encoding_free(enc);
+    }
 }

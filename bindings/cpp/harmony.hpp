@@ -381,9 +381,25 @@ struct ChatOptions {
   std::optional<std::string> id;
   /// `created` of responses and chunks, in seconds since the epoch (library default 0).
   std::optional<std::uint64_t> created;
-  /// Parse `final <|constrain|>json` headers with the fix of openai/harmony PR #144 (library
-  /// default false, as openai-harmony 0.0.8).
+  /// Accepted and ignored: the bridge always reads `final <|constrain|>json` as a content type
+  /// (the fix of openai/harmony PR #144).
   std::optional<bool> fix_constrain_recipient;
+  /// The engine's own finish reason: "stop", "length" or "content_filter" (parsing).
+  std::optional<std::string> finish_reason;
+  /// Reproducible tool-call ids from this seed (default: random `call_` ids).
+  std::optional<std::uint64_t> tool_call_id_seed;
+  /// Tool-call ids PREFIX0, PREFIX1, ... (takes precedence over the seed).
+  std::optional<std::string> tool_call_id_prefix;
+  /// Field of the reasoning text: "reasoning_content" (library default) or "reasoning".
+  std::optional<std::string> reasoning_field;
+  /// The request's `tool_choice` mode, honoured on the output side: "auto", "none" or
+  /// "required".
+  std::optional<std::string> tool_choice;
+  /// The request's `tool_choice` naming one function (`{"type":"function",...}`); takes
+  /// precedence over `tool_choice`.
+  std::optional<std::string> tool_choice_function;
+  /// The request's `parallel_tool_calls` (false keeps only the first call).
+  std::optional<bool> parallel_tool_calls;
 
   /// These options as the JSON object the C API takes, e.g.
   /// `{"conversation_start_date":"2025-06-28","created":1700000000}`; `{}` when all are absent.
@@ -1180,6 +1196,19 @@ inline std::string ChatOptions::to_json() const {
   o.optional("id", id);
   if (created) o.key("created") += std::to_string(*created);
   if (fix_constrain_recipient) o.key("fix_constrain_recipient") += *fix_constrain_recipient ? "true" : "false";
+  o.optional("finish_reason", finish_reason);
+  if (tool_call_id_seed) o.key("tool_call_id_seed") += std::to_string(*tool_call_id_seed);
+  o.optional("tool_call_id_prefix", tool_call_id_prefix);
+  o.optional("reasoning_field", reasoning_field);
+  if (tool_choice_function) {
+    std::string& v = o.key("tool_choice");
+    v += R"({"type":"function","function":{"name":)";
+    detail::write_string(v, *tool_choice_function);
+    v += "}}";
+  } else {
+    o.optional("tool_choice", tool_choice);
+  }
+  if (parallel_tool_calls) o.key("parallel_tool_calls") += *parallel_tool_calls ? "true" : "false";
   o.close();
   return out;
 }
@@ -1833,9 +1862,20 @@ class ChatStream {
     return chunk.to_string();
   }
 
-  /// Ends the stream and returns the last chunk (owned by the caller): an empty delta and the
-  /// `finish_reason` (`stop`, `tool_calls`, or `length` when the tokens ended inside a
-  /// message). Call it once: a second call throws Error(HARMONY_ERROR_INVALID_ARGUMENT).
+  /// Like process(), without a copy: the chunk is a view into the stream's one reused buffer,
+  /// valid until the next call on this stream (the per-token hot path: no allocation).
+  std::optional<std::string_view> next(std::uint32_t token) {
+    const char* data = nullptr;
+    std::size_t len = 0;
+    detail::ErrorSlot err;
+    err.check(harmony_chat_stream_next(handle(), token, &data, &len, err.out()), "harmony_chat_stream_next");
+    if (!data) return std::nullopt;
+    return std::string_view(data, len);
+  }
+
+  /// Ends the stream and returns the last chunk (owned by the caller), carrying the
+  /// `finish_reason` (`tool_calls`, `stop` or `length`; see the README's bridge section) and any
+  /// text left at the end. Call it once: a second call throws Error(HARMONY_ERROR_INVALID_ARGUMENT).
   std::string finish() {
     detail::OwnedString chunk;
     detail::ErrorSlot err;

@@ -13,8 +13,7 @@ import (
 // ChatOptions are the options of the Chat Completions bridge, sent to the library as a JSON
 // object. Zero fields are left out, so the library's defaults apply: no start date (unless
 // the request has a conversation_start_date field), model "gpt-oss", id "chatcmpl-harmony",
-// created 0, and openai-harmony 0.0.8's reading of <|constrain|> headers. A nil *ChatOptions
-// means all defaults.
+// created 0, random tool-call ids, reasoning_content. A nil *ChatOptions means all defaults.
 type ChatOptions struct {
 	// ConversationStartDate is the "Current date:" of the system message ("YYYY-MM-DD").
 	ConversationStartDate string `json:"conversation_start_date,omitempty"`
@@ -24,9 +23,33 @@ type ChatOptions struct {
 	ID string `json:"id,omitempty"`
 	// Created is the "created" of responses and chunks (seconds since the epoch).
 	Created uint64 `json:"created,omitempty"`
-	// FixConstrainRecipient parses "final <|constrain|>json" headers with the fix of
-	// openai/harmony PR #144, as the FixConstrainRecipient parse option does.
+	// FixConstrainRecipient is accepted and ignored: the bridge always reads
+	// "final <|constrain|>json" as a content type (the fix of openai/harmony PR #144).
 	FixConstrainRecipient bool `json:"fix_constrain_recipient,omitempty"`
+	// FinishReason is the engine's own finish reason ("stop", "length" or
+	// "content_filter"), used when parsing.
+	FinishReason string `json:"finish_reason,omitempty"`
+	// ToolCallIDSeed, when set, makes tool-call ids reproducible (default: random ids).
+	ToolCallIDSeed *uint64 `json:"tool_call_id_seed,omitempty"`
+	// ToolCallIDPrefix gives tool-call ids PREFIX0, PREFIX1, ... (before the seed).
+	ToolCallIDPrefix string `json:"tool_call_id_prefix,omitempty"`
+	// ReasoningField names the reasoning field: "reasoning_content" (default) or "reasoning".
+	ReasoningField string `json:"reasoning_field,omitempty"`
+	// ToolChoice is the request's tool_choice mode ("auto", "none", "required"), honoured
+	// on the output side.
+	ToolChoice string `json:"-"`
+	// ToolChoiceFunction is the request's tool_choice naming one function; it takes
+	// precedence over ToolChoice.
+	ToolChoiceFunction string `json:"-"`
+	// ParallelToolCalls is the request's parallel_tool_calls (false keeps the first call).
+	ParallelToolCalls *bool `json:"parallel_tool_calls,omitempty"`
+}
+
+type namedToolChoice struct {
+	Type     string `json:"type"`
+	Function struct {
+		Name string `json:"name"`
+	} `json:"function"`
 }
 
 // optionsJSON marshals opts for the library; nil gives nil (the library's defaults).
@@ -34,7 +57,19 @@ func (o *ChatOptions) optionsJSON() ([]byte, error) {
 	if o == nil {
 		return nil, nil
 	}
-	js, err := json.Marshal(o)
+	type plain ChatOptions
+	wire := struct {
+		*plain
+		ToolChoice any `json:"tool_choice,omitempty"`
+	}{plain: (*plain)(o)}
+	if o.ToolChoiceFunction != "" {
+		named := namedToolChoice{Type: "function"}
+		named.Function.Name = o.ToolChoiceFunction
+		wire.ToolChoice = named
+	} else if o.ToolChoice != "" {
+		wire.ToolChoice = o.ToolChoice
+	}
+	js, err := json.Marshal(wire)
 	if err != nil {
 		return nil, invalidArgument("chat options: %v", err)
 	}
@@ -64,7 +99,8 @@ func (e *Encoding) chatRender(request, optsJSON []byte) ([]uint32, error) {
 
 // ChatParse parses completion tokens (sampled after a ChatRender prompt) into a
 // chat.completion response JSON object: reasoning as reasoning_content, function calls as
-// tool_calls, the rest as content, and a finish_reason of stop, tool_calls or length.
+// tool_calls, the rest as content, and a finish_reason of stop, tool_calls or length (see the
+// README's bridge section). Model output never fails; only ids outside the vocabulary do.
 func (e *Encoding) ChatParse(tokens []uint32, opts *ChatOptions) ([]byte, error) {
 	js, err := opts.optionsJSON()
 	if err != nil {

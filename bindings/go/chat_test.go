@@ -3,6 +3,7 @@ package harmony
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -251,15 +252,70 @@ func TestChatParseToolCall(t *testing.T) {
 		str(call.Function.Arguments) != `{"location":"San Francisco"}` {
 		t.Errorf("tool call: %s", js)
 	}
-	if !regexp.MustCompile(`^call_[0-9a-f]{16}$`).MatchString(str(call.ID)) {
+	if !regexp.MustCompile(`^call_[0-9A-Za-z]{24}$`).MatchString(str(call.ID)) {
 		t.Errorf("tool call id %q", str(call.ID))
 	}
 	if str(r.Choices[0].FinishReason) != "tool_calls" {
 		t.Errorf("finish_reason %s", str(r.Choices[0].FinishReason))
 	}
-	again, err := enc.ChatParse(c, nil)
-	if err != nil || !bytes.Equal(again, js) {
-		t.Errorf("ChatParse is not deterministic:\n%s\n%s (%v)", js, again, err)
+	if again, err := enc.ChatParse(c, nil); err != nil || bytes.Equal(again, js) {
+		t.Errorf("ids should be random by default:\n%s\n%s (%v)", js, again, err)
+	}
+	seed := uint64(9)
+	a, errA := enc.ChatParse(c, &ChatOptions{ToolCallIDSeed: &seed})
+	b, errB := enc.ChatParse(c, &ChatOptions{ToolCallIDSeed: &seed})
+	if errA != nil || errB != nil || !bytes.Equal(a, b) {
+		t.Errorf("ChatParse with a seed is not reproducible:\n%s\n%s", a, b)
+	}
+}
+
+// The parse options reach the library (issue 11 §3).
+func TestChatParseOptions(t *testing.T) {
+	enc := testEncoding(t)
+	c := mustEncode(t, enc, "<|channel|>analysis<|message|>R<|end|><|start|>assistant<|channel|>commentary to=functions.a<|message|>{}<|end|>"+
+		"<|start|>assistant<|channel|>commentary to=functions.b<|message|>{}<|call|>")
+	no := false
+	opts := &ChatOptions{ReasoningField: "reasoning", ToolCallIDPrefix: "req-", ParallelToolCalls: &no}
+	js, err := enc.ChatParse(c, opts)
+	if err != nil {
+		t.Fatalf("ChatParse: %v", err)
+	}
+	var r struct {
+		Choices []struct {
+			Message struct {
+				Reasoning string `json:"reasoning"`
+				ToolCalls []struct {
+					ID       string                `json:"id"`
+					Function struct{ Name string } `json:"function"`
+				} `json:"tool_calls"`
+			} `json:"message"`
+			FinishReason string `json:"finish_reason"`
+		} `json:"choices"`
+	}
+	if err := json.Unmarshal(js, &r); err != nil {
+		t.Fatal(err)
+	}
+	m := r.Choices[0].Message
+	if m.Reasoning != "R" || len(m.ToolCalls) != 1 || m.ToolCalls[0].ID != "req-0" || m.ToolCalls[0].Function.Name != "a" {
+		t.Errorf("options not honoured: %s", js)
+	}
+	forced, err := enc.ChatParse(c, &ChatOptions{ToolChoiceFunction: "b"})
+	if err != nil || !bytes.Contains(forced, []byte(`"name":"b"`)) || bytes.Contains(forced, []byte(`"name":"a"`)) ||
+		!bytes.Contains(forced, []byte(`"finish_reason":"stop"`)) {
+		t.Errorf("named tool_choice: %s (%v)", forced, err)
+	}
+	none, err := enc.ChatParse(c, &ChatOptions{ToolChoice: "none"})
+	if err != nil || bytes.Contains(none, []byte("tool_calls\":[")) {
+		t.Errorf("tool_choice none: %s (%v)", none, err)
+	}
+	cut := mustEncode(t, enc, "<|channel|>final<|message|>Hi")
+	stop, err := enc.ChatParse(cut, &ChatOptions{FinishReason: "stop"})
+	if err != nil || !bytes.Contains(stop, []byte(`"finish_reason":"stop"`)) {
+		t.Errorf("engine finish reason: %s (%v)", stop, err)
+	}
+	var herr *Error
+	if _, err := enc.ChatParse(cut, &ChatOptions{FinishReason: "abort"}); !errors.As(err, &herr) || herr.Status != StatusInvalidJSON {
+		t.Errorf("bad finish reason: %v", err)
 	}
 }
 
@@ -363,7 +419,8 @@ func TestChatStreamJoinsToResponse(t *testing.T) {
 	c := mustEncode(t, enc, "<|channel|>analysis<|message|>Think 日本 🎉.<|end|>"+
 		"<|start|>assistant<|channel|>commentary<|message|>Checking.<|end|>"+
 		"<|start|>assistant to=functions.lookup<|channel|>commentary <|constrain|>json<|message|>{\"q\": \"日本\"}<|call|>")
-	opts := &ChatOptions{ID: "chatcmpl-1", Created: 1_700_000_000, Model: "gpt-oss-20b"}
+	seed := uint64(1) // the same ids in the stream and in ChatParse
+	opts := &ChatOptions{ID: "chatcmpl-1", Created: 1_700_000_000, Model: "gpt-oss-20b", ToolCallIDSeed: &seed}
 	chunks, silent := streamAll(t, enc, c, opts)
 	if silent == 0 || len(chunks) >= len(c)+1 {
 		t.Errorf("%d chunks, %d silent tokens for %d tokens: header tokens should produce none", len(chunks), silent, len(c))
@@ -516,22 +573,22 @@ func TestChatErrors(t *testing.T) {
 	_, err = newChatStream(enc, []byte(`{`))
 	expectError(t, "bad options JSON", err, StatusInvalidJSON, "")
 
-	// Tokens that do not continue a Harmony completion are parse errors, in either form.
+	// Model output is not bad input (issue 11): text after <|return|> is a message of its own.
 	bad := mustEncode(t, enc, "<|channel|>final<|message|>4<|return|>4")
-	_, err = enc.ChatParse(bad, nil)
-	expectError(t, "ChatParse(text after <|return|>)", err, StatusParse, "<|start|>")
+	js, err := enc.ChatParse(bad, nil)
+	if err != nil || !bytes.Contains(js, []byte(`"content":"4\n4"`)) || !bytes.Contains(js, []byte(`"finish_reason":"length"`)) {
+		t.Errorf("ChatParse(text after <|return|>) = %s, %v", js, err)
+	}
 	ps, err := NewChatStream(enc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ps.Close()
-	for i, tok := range bad {
-		_, err = ps.Process(tok)
-		if i < len(bad)-1 && err != nil {
+	for _, tok := range bad {
+		if _, err = ps.Process(tok); err != nil {
 			t.Fatalf("Process(%d): %v", tok, err)
 		}
 	}
-	expectError(t, "Process(text after <|return|>)", err, StatusParse, "<|start|>")
 
 	s, err := NewChatStream(enc, nil)
 	if err != nil {

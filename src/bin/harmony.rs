@@ -141,6 +141,22 @@ enum ChatCommand {
         /// `created` of the response (seconds since the epoch).
         #[arg(long, default_value_t = 0)]
         created: u64,
+        /// The engine's own finish reason (stop, length, content_filter).
+        #[arg(long, value_name = "REASON")]
+        finish_reason: Option<String>,
+        /// Reproducible tool-call ids from this seed (default: random ids).
+        #[arg(long, value_name = "N")]
+        id_seed: Option<u64>,
+        /// Tool-call ids PREFIX0, PREFIX1, ...
+        #[arg(long, value_name = "PREFIX")]
+        id_prefix: Option<String>,
+        /// Field of the reasoning text: reasoning_content (default) or reasoning.
+        #[arg(long, value_name = "FIELD")]
+        reasoning_field: Option<String>,
+        /// The request the completion answers: its tool_choice and parallel_tool_calls are
+        /// honoured.
+        #[arg(long, value_name = "FILE")]
+        request: Option<std::path::PathBuf>,
         #[arg(long, help = JSONL_HELP)]
         jsonl: bool,
         #[arg(help = FILE_HELP)]
@@ -351,9 +367,20 @@ impl Command {
                 let g = grammar::chat_grammar(utf8(input)?, format, &opts).map_err(|e| e.to_string())?;
                 Ok(if *jsonl { serde_json::Value::String(g).to_string() } else { g.trim_end().to_string() })
             }
-            Command::Chat(ChatCommand::Parse { stream, model, id, created, .. }) => {
+            Command::Chat(ChatCommand::Parse {
+                stream, model, id, created, finish_reason, id_seed, id_prefix, reasoning_field, request, ..
+            }) => {
                 let tokens = read_tokens(input)?;
-                let opts = ChatOptions { model: model.clone(), id: id.clone(), created: *created, ..ChatOptions::default() };
+                let mut opts = serde_json::json!({"model": model, "id": id, "created": created,
+                    "finish_reason": finish_reason, "tool_call_id_seed": id_seed, "tool_call_id_prefix": id_prefix});
+                if let Some(f) = reasoning_field {
+                    opts["reasoning_field"] = serde_json::json!(f);
+                }
+                let mut opts = ChatOptions::from_json(&opts.to_string()).map_err(|e| e.to_string())?;
+                if let Some(path) = request {
+                    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    opts = opts.with_request(&text).map_err(|e| e.to_string())?;
+                }
                 let answer = if *stream {
                     serde_json::Value::Array(chat_completions::stream_chunks(&tokens, &opts).map_err(|e| e.to_string())?)
                 } else {

@@ -5,21 +5,20 @@
 //!
 //! Mapping (request): a system message with gpt-oss's defaults (reasoning effort from
 //! `reasoning_effort`, default medium; the start date from [`ChatOptions`] or the request's
-//! `conversation_start_date` extension field, never the clock); `system`/`developer` messages
-//! joined into the developer instructions, `tools` (functions) as the `functions` namespace,
-//! a JSON-schema `response_format` as a "# Response Formats" section; `user` messages as user
-//! messages (text only); `assistant` reasoning (`reasoning_content` or `reasoning`) → an
-//! analysis message, `tool_calls` → commentary calls to `functions.NAME` with content type
-//! `<|constrain|>json` (content before tool calls is a commentary preamble, otherwise
-//! content is the final answer); `tool` messages → `functions.NAME` speaking to the
-//! assistant on commentary, NAME found through `tool_call_id`. The conversation is rendered
-//! for completion by the assistant with earlier analysis dropped.
+//! `conversation_start_date` extension field, never the clock); non-empty `system`/`developer`
+//! messages joined into the developer instructions, `tools` (functions) as the `functions`
+//! namespace, a JSON-schema `response_format` as a "# Response Formats" section at the end of
+//! the developer message (the format guide's place); `user` messages as user messages (text
+//! parts joined); `assistant` reasoning (`reasoning_content` or `reasoning`) → an analysis
+//! message, `tool_calls` → commentary calls to `functions.NAME` with content type
+//! `<|constrain|>json` (content before tool calls is a commentary preamble, otherwise content
+//! is the final answer); `tool` messages → `functions.NAME` speaking to the assistant on
+//! commentary, NAME found through `tool_call_id`. Analysis that precedes a later final answer
+//! is dropped (the format guide's rule for every earlier turn).
 //!
-//! Mapping (response): analysis → `reasoning_content`; messages with a recipient →
-//! `tool_calls` (name without `functions.`, raw JSON arguments, id `call_` + a hash of the
-//! tokens before the call, stable across runs); everything else → `content`. The finish
-//! reason is `tool_calls` if any call was made, `length` if the tokens end inside a message,
-//! else `stop`.
+//! Mapping (response): each message is routed by [`crate::routing::route`] (function calls →
+//! `tool_calls`, reasoning → `reasoning_content` or `reasoning`, the rest → `content`; several
+//! messages of one kind joined with "\n"); see [`ChatStream`] for ids and finish reasons.
 
 pub(crate) mod request;
 pub(crate) mod response;
@@ -45,8 +44,25 @@ pub struct ChatOptions {
     pub id: String,
     /// `created` of responses and chunks (seconds since the epoch).
     pub created: u64,
-    /// Parse `final <|constrain|>json` headers with the fix of openai/harmony PR #144.
+    /// Accepted for compatibility and ignored: the bridge always reads
+    /// `final <|constrain|>json` as a content type (openai/harmony PR #144).
     pub fix_constrain_recipient: bool,
+    /// The engine's own finish reason (`stop`, `length` or `content_filter`), as vLLM
+    /// passes it: `stop` means the engine stopped on a stop token it may have stripped.
+    pub finish_reason: Option<EngineFinish>,
+    /// Tool-call ids derived from this seed (`call_` + 24 characters), reproducible; without
+    /// a seed or prefix they are random.
+    pub tool_call_id_seed: Option<u64>,
+    /// Tool-call ids `PREFIX0`, `PREFIX1`, … (takes precedence over the seed).
+    pub tool_call_id_prefix: Option<String>,
+    /// Field of the reasoning text in messages and deltas.
+    pub reasoning_field: ReasoningField,
+    /// The request's `tool_choice`, honoured on the output side: `none` drops every call,
+    /// a named function drops calls of other functions and reports the forced call with
+    /// finish reason `stop` (as OpenAI does).
+    pub tool_choice: ToolChoice,
+    /// The request's `parallel_tool_calls`: `false` keeps only the first call.
+    pub parallel_tool_calls: bool,
 }
 
 impl Default for ChatOptions {
@@ -57,7 +73,79 @@ impl Default for ChatOptions {
             id: "chatcmpl-harmony".into(),
             created: 0,
             fix_constrain_recipient: false,
+            finish_reason: None,
+            tool_call_id_seed: None,
+            tool_call_id_prefix: None,
+            reasoning_field: ReasoningField::ReasoningContent,
+            tool_choice: ToolChoice::Auto,
+            parallel_tool_calls: true,
         }
+    }
+}
+
+/// A finish reason reported by the inference engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineFinish {
+    Stop,
+    Length,
+    ContentFilter,
+}
+
+/// Name of the reasoning field of responses and chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasoningField {
+    /// `reasoning_content` (DeepSeek's and vLLM's name; the default).
+    ReasoningContent,
+    /// `reasoning` (OpenRouter's and newer vLLM's name).
+    Reasoning,
+}
+
+impl ReasoningField {
+    /// The JSON field name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasoningField::ReasoningContent => "reasoning_content",
+            ReasoningField::Reasoning => "reasoning",
+        }
+    }
+}
+
+/// A request's `tool_choice`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ToolChoice {
+    #[default]
+    Auto,
+    None,
+    Required,
+    /// `{"type":"function","function":{"name":NAME}}`.
+    Function(String),
+}
+
+impl ToolChoice {
+    /// Reads a `tool_choice` value (`"auto"`, `"none"`, `"required"` or a named function).
+    pub fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Null => Ok(ToolChoice::Auto),
+            Value::String(s) => match s.as_str() {
+                "auto" => Ok(ToolChoice::Auto),
+                "none" => Ok(ToolChoice::None),
+                "required" => Ok(ToolChoice::Required),
+                other => Err(format!("tool_choice `{other}` is not auto, none, required or a named function")),
+            },
+            Value::Object(o) => match o.get("function").and_then(|f| f.get("name")).and_then(Value::as_str) {
+                Some(name) => Ok(ToolChoice::Function(name.to_string())),
+                None => Err("tool_choice object needs function.name".into()),
+            },
+            _ => Err("tool_choice must be a string or an object".into()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ToolChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        ToolChoice::from_value(&Value::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -73,12 +161,29 @@ impl ChatOptions {
         }
         serde_json::from_value(value).map_err(|e| Error::json("chat options", e))
     }
+
+    /// Copies the output-side fields of a request (`tool_choice`, `parallel_tool_calls`)
+    /// into these options, so that parsing honours them.
+    pub fn with_request(mut self, request_json: &str) -> Result<Self> {
+        let v: Value = serde_json::from_str(request_json).map_err(|e| Error::json("chat completions request", e))?;
+        if let Some(tc) = v.get("tool_choice") {
+            self.tool_choice = ToolChoice::from_value(tc).map_err(|e| Error::InvalidArgument(format!("request.tool_choice: {e}")))?;
+        }
+        match v.get("parallel_tool_calls") {
+            None | Some(Value::Null) => {}
+            Some(Value::Bool(b)) => self.parallel_tool_calls = *b,
+            Some(_) => return Err(Error::InvalidArgument("request.parallel_tool_calls: expected a boolean".into())),
+        }
+        Ok(self)
+    }
 }
 
 /// Renders a Chat Completions request into the prompt tokens for the next assistant message.
 pub fn render_request(request_json: &str, options: &ChatOptions) -> Result<Vec<u32>> {
     let conv = request_to_conversation(request_json, options)?;
-    render_for_completion(&conv, Role::Assistant, &RenderOptions::default())
+    // The conversation has its earlier analysis dropped already (the format guide's rule);
+    // the raw renderer's 0.0.8 rule would drop less.
+    render_for_completion(&conv, Role::Assistant, &RenderOptions { auto_drop_analysis: false })
 }
 
 /// Parses completion tokens into the chunks a streaming client would receive.
@@ -86,13 +191,22 @@ pub fn stream_chunks(tokens: &[u32], options: &ChatOptions) -> Result<Vec<Value>
     let mut stream = ChatStream::new(options.clone());
     let mut chunks = Vec::new();
     for &t in tokens {
-        chunks.extend(stream.process(t)?);
+        if let Some(c) = stream.process(t)? {
+            chunks.push(serde_json::from_str(c).expect("chunks are JSON"));
+        }
     }
-    chunks.push(stream.finish()?);
+    chunks.push(serde_json::from_str(stream.finish()?).expect("chunks are JSON"));
     Ok(chunks)
 }
 
-/// Parses completion tokens into a `chat.completion` response.
+/// Parses completion tokens into a `chat.completion` response (the fold of the chunks
+/// [`stream_chunks`] gives).
 pub fn parse_response(tokens: &[u32], options: &ChatOptions) -> Result<Value> {
-    Ok(join_chunks(&stream_chunks(tokens, options)?, options))
+    let mut stream = ChatStream::new(options.clone());
+    stream.accumulate();
+    for &t in tokens {
+        stream.process(t)?;
+    }
+    stream.finish()?;
+    Ok(stream.response().expect("accumulated and finished"))
 }

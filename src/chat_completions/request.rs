@@ -155,14 +155,15 @@ pub fn request_to_conversation(request_json: &str, options: &ChatOptions) -> Res
         let role = opt_str(obj, "role", &path)?.ok_or_else(|| bad(&path, "missing `role`"))?;
         match role {
             "system" | "developer" => {
-                if let Some(t) = joined(text_parts(obj.get("content"), &path)?) {
+                // An empty instruction renders nothing (not an empty "# Instructions").
+                if let Some(t) = joined(text_parts(obj.get("content"), &path)?).filter(|t| !t.is_empty()) {
                     instructions.push(t);
                 }
             }
             "user" => {
-                let parts = text_parts(obj.get("content"), &path)?.unwrap_or_default();
-                let mut msg = Message::new(Role::User, "");
-                msg.content = parts.into_iter().map(Content::from).collect();
+                // Text parts are joined before encoding, as one text.
+                let text = joined(text_parts(obj.get("content"), &path)?).unwrap_or_default();
+                let mut msg = Message::new(Role::User, text);
                 if let Some(name) = opt_str(obj, "name", &path)? {
                     msg.author.name = Some(name.to_string());
                 }
@@ -194,19 +195,40 @@ pub fn request_to_conversation(request_json: &str, options: &ChatOptions) -> Res
     }
 
     let tools = function_tools(request)?;
-    if let Some(rf) = response_format(request)? {
-        instructions.push(rf);
-    }
+    let formats = response_format(request)?;
+    let mut developer = Vec::new();
     if !instructions.is_empty() || !tools.is_empty() {
         let mut dev = DeveloperContent { instructions: (!instructions.is_empty()).then(|| instructions.join("\n\n")), tools: None };
         if !tools.is_empty() {
             let ns = ToolNamespaceConfig { name: "functions".into(), description: None, tools };
             dev.tools = Some(BTreeMap::from([("functions".to_string(), ns)]));
         }
-        out.push(Message { content: vec![Content::DeveloperContent(dev)], ..Message::new(Role::Developer, "") });
+        developer.push(Content::DeveloperContent(dev));
     }
-    out.extend(body);
+    if let Some(f) = formats {
+        // The format guide puts the response formats at the end of the developer message,
+        // after the instructions and the tools.
+        let sep = if developer.is_empty() { "" } else { "\n\n" };
+        developer.push(Content::from(format!("{sep}{f}")));
+    }
+    if !developer.is_empty() {
+        out.push(Message { content: developer, ..Message::new(Role::Developer, "") });
+    }
+    out.extend(drop_answered_analysis(body));
     Ok(Conversation { messages: out })
+}
+
+/// Drops every analysis message followed by a later final answer: the format guide drops
+/// the chain of thought of each earlier turn that ended in a message to `final` (0.0.8's
+/// renderer drops it only before the first final answer; its raw API keeps that quirk).
+fn drop_answered_analysis(body: Vec<Message>) -> Vec<Message> {
+    let last_final = body.iter().rposition(|m| m.author.role == Role::Assistant && m.channel.as_deref() == Some("final"));
+    let Some(last_final) = last_final else { return body };
+    body.into_iter()
+        .enumerate()
+        .filter(|(i, m)| !(*i < last_final && m.channel.as_deref() == Some("analysis")))
+        .map(|(_, m)| m)
+        .collect()
 }
 
 /// An assistant turn: reasoning → analysis; tool calls → commentary calls (with any content
@@ -242,11 +264,9 @@ fn assistant_messages(obj: &Map<String, Value>, path: &str, body: &mut Vec<Messa
         let name = opt_str(f, "name", &fpath)?.ok_or_else(|| bad(&fpath, "function has no `name`"))?;
         let args = match f.get("arguments") {
             None | Some(Value::Null) => "{}".to_string(),
-            Some(Value::String(s)) => {
-                serde_json::from_str::<Value>(s)
-                    .map_err(|e| bad(&format!("{fpath}.arguments"), format!("is not valid JSON: {e}")))?;
-                s.clone()
-            }
+            // Passed through as the model wrote them, JSON or not: a response the bridge
+            // produced (with the model's malformed arguments) must render again.
+            Some(Value::String(s)) => s.clone(),
             Some(v) if v.is_object() => serde_json::to_string(v).expect("values serialise"),
             Some(v) => return Err(bad(&format!("{fpath}.arguments"), format!("expected a JSON string, found {}", type_name(v)))),
         };

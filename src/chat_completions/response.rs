@@ -1,13 +1,16 @@
-//! Completion tokens → Chat Completions response and `chat.completion.chunk` stream.
+//! Completion tokens → `chat.completion.chunk` stream and `chat.completion` response.
 //!
-//! The non-streaming response is built by folding the stream's deltas, so joining the chunks
-//! always gives the same message as the response.
+//! Each chunk is written into one buffer that the stream reuses, and only when a token
+//! produced something to send (a delta or the start of a tool call), so streaming costs no
+//! allocation per token. The non-streaming response accumulates exactly what the chunks
+//! carry, so joining the chunks always gives the response.
 
-use super::ChatOptions;
+use super::{ChatOptions, EngineFinish, ToolChoice};
 use crate::error::{Error, Result};
-use crate::parse::{ParseOptions, StreamParser, StreamState};
-use crate::Role;
-use serde_json::{json, Map, Value};
+use crate::routing::{Ending, OutputParser, Route, Step};
+use crate::tokenizer::SpecialToken;
+use serde_json::{json, Value};
+use std::fmt::Write as _;
 
 /// Deterministic 64-bit FNV-1a, used for tool-call ids.
 pub(crate) fn fnv1a(tokens: &[u32], extra: u64) -> u64 {
@@ -19,22 +22,140 @@ pub(crate) fn fnv1a(tokens: &[u32], extra: u64) -> u64 {
     h
 }
 
-/// What the current message's content goes to.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Where the current message's text goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
-    Reasoning,
+    Idle,
     Content,
-    ToolCall(usize),
+    Reasoning,
+    Call(usize),
+    /// A call dropped by `tool_choice` / `parallel_tool_calls`.
+    Dropped,
+}
+
+/// Tool-call ids: `PREFIX<n>`, or `call_` + 24 base-62 characters from a seed.
+#[derive(Debug, Clone)]
+struct Ids {
+    prefix: Option<String>,
+    seed: u64,
+}
+
+fn splitmix(x: &mut u64) -> u64 {
+    *x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    // RandomState's keys come from the OS once per thread and are advanced per instance.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        h.write_u128(d.as_nanos());
+    }
+    h.finish()
+}
+
+impl Ids {
+    fn new(options: &ChatOptions) -> Self {
+        Ids { prefix: options.tool_call_id_prefix.clone(), seed: options.tool_call_id_seed.unwrap_or_else(random_seed) }
+    }
+
+    fn write(&self, index: usize, out: &mut String) {
+        if let Some(p) = &self.prefix {
+            out.push_str(p);
+            let _ = write!(out, "{index}");
+            return;
+        }
+        const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut state = self.seed ^ (index as u64).wrapping_mul(0xd6e8_feb8_6659_fd93);
+        out.push_str("call_");
+        for _ in 0..3 {
+            let mut r = splitmix(&mut state);
+            for _ in 0..8 {
+                out.push(ALPHABET[(r % 62) as usize] as char);
+                r /= 62;
+            }
+        }
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// What the non-streaming response collects.
+#[derive(Debug, Clone, Default)]
+struct Accumulated {
+    content: Option<String>,
+    reasoning: Option<String>,
+    /// (id, name, arguments) of each call.
+    calls: Vec<(String, String, String)>,
 }
 
 /// Streams completion tokens into `chat.completion.chunk` objects.
+///
+/// Finish reason (in the last chunk): `tool_calls` when a function call completed — ended
+/// by a stop token, or by the end of the tokens when the engine reports `stop` (it stripped
+/// `<|call|>`) or, with no engine reason, when its arguments are complete JSON; `stop` for
+/// such a call forced by a named `tool_choice` (as OpenAI reports it), on an engine-reported
+/// `stop`, or when the tokens end with `<|return|>` or `<|call|>`; `length` when they end
+/// inside a message, after an `<|end|>` (no final `<|return|>`), or with nothing at all. An
+/// engine-reported `length` or `content_filter` is passed through unless a call completed.
 #[derive(Debug)]
 pub struct ChatStream {
+    parser: OutputParser,
+    w: Writer,
+}
+
+#[derive(Debug)]
+struct Writer {
     options: ChatOptions,
-    parser: StreamParser,
-    target: Option<Target>,
-    tool_calls: usize,
+    ids: Ids,
+    /// `{"id":…,"object":"chat.completion.chunk",…,"delta":{` written once.
+    prefix: String,
+    /// The chunk last written (reused for every chunk).
+    buf: String,
     role_sent: bool,
+    target: Target,
+    /// The current message has given out text (so a later message of its kind needs "\n").
+    has_content: bool,
+    has_reasoning: bool,
+    /// The current message has not given out text yet.
+    message_fresh: bool,
+    calls: usize,
+    call_completed: bool,
+    /// The last stop token that ended a message, or `None` when the tokens ended inside one.
+    last_stop: Option<u32>,
+    acc: Option<Accumulated>,
     finished: bool,
 }
 
@@ -42,29 +163,45 @@ impl ChatStream {
     /// A stream for the completion of an assistant message rendered by
     /// [`render_request`](super::render_request) (the tokens start inside its header).
     pub fn new(options: ChatOptions) -> Self {
-        let parse = ParseOptions { strict: false, fix_constrain_recipient: options.fix_constrain_recipient, recover: false };
-        ChatStream { options, parser: StreamParser::new(Some(Role::Assistant), parse), target: None, tool_calls: 0, role_sent: false, finished: false }
+        let mut prefix = String::with_capacity(128);
+        prefix.push_str("{\"id\":");
+        push_json_str(&mut prefix, &options.id);
+        let _ = write!(prefix, ",\"object\":\"chat.completion.chunk\",\"created\":{},\"model\":", options.created);
+        push_json_str(&mut prefix, &options.model);
+        prefix.push_str(",\"choices\":[{\"index\":0,\"delta\":{");
+        let w = Writer {
+            ids: Ids::new(&options),
+            options,
+            prefix,
+            buf: String::with_capacity(256),
+            role_sent: false,
+            target: Target::Idle,
+            has_content: false,
+            has_reasoning: false,
+            message_fresh: true,
+            calls: 0,
+            call_completed: false,
+            last_stop: None,
+            acc: None,
+            finished: false,
+        };
+        ChatStream { parser: OutputParser::new(), w }
     }
 
-    fn chunk(&mut self, fields: Map<String, Value>, finish: Option<&str>) -> Value {
-        let mut delta = Map::new();
-        if !self.role_sent {
-            delta.insert("role".into(), json!("assistant"));
-            self.role_sent = true;
-        }
-        delta.extend(fields);
-        json!({
-            "id": self.options.id,
-            "object": "chat.completion.chunk",
-            "created": self.options.created,
-            "model": self.options.model,
-            "choices": [{"index": 0, "delta": Value::Object(delta), "finish_reason": finish}],
-        })
+    /// Also collect the non-streaming response (read it with [`response`](Self::response)).
+    pub fn accumulate(&mut self) {
+        self.w.acc.get_or_insert_with(Accumulated::default);
     }
 
-    /// Feeds one token; returns the chunk it produces, if any.
-    pub fn process(&mut self, token: u32) -> Result<Option<Value>> {
-        if self.finished {
+    /// How many times the parse recovered from malformed model output.
+    pub fn repairs(&self) -> usize {
+        self.parser.repairs()
+    }
+
+    /// Feeds one token; returns the chunk it produces, if any (borrowed from the stream's
+    /// buffer until the next call).
+    pub fn process(&mut self, token: u32) -> Result<Option<&str>> {
+        if self.w.finished {
             return Err(Error::InvalidArgument("the stream is already finished".into()));
         }
         // Unlike the Harmony parser (which keeps 0.0.8's silent U+FFFD), the bridge reports a
@@ -72,69 +209,206 @@ impl ChatStream {
         if token >= crate::tokenizer::VOCAB_SIZE {
             return Err(Error::UnknownToken(token));
         }
-        let before = self.parser.state();
-        self.parser.process(token)?;
-        let after = self.parser.state();
-        if before != StreamState::Content && after == StreamState::Content {
-            return Ok(self.start_message());
+        let step = self.parser.process(token);
+        if self.w.emit(step) {
+            self.w.buf.push_str("},\"finish_reason\":null}]}");
+            Ok(Some(self.w.buf.as_str()))
+        } else {
+            Ok(None)
         }
-        if after != StreamState::Content {
-            self.target = None;
-            return Ok(None);
-        }
-        let Some(delta) = self.parser.last_content_delta().map(str::to_string) else { return Ok(None) };
-        let d = match self.target {
-            Some(Target::Reasoning) => json!({ "reasoning_content": delta }),
-            Some(Target::Content) | None => json!({ "content": delta }),
-            Some(Target::ToolCall(i)) => json!({ "tool_calls": [{"index": i, "function": {"arguments": delta}}] }),
-        };
-        let Value::Object(d) = d else { unreachable!("json! object") };
-        Ok(Some(self.chunk(d, None)))
     }
 
-    /// A message header just completed: route its content, announcing tool calls.
-    fn start_message(&mut self) -> Option<Value> {
-        let recipient = self.parser.current_recipient().map(str::to_string);
-        let channel = self.parser.current_channel();
-        self.target = Some(match (&recipient, channel) {
-            (Some(_), _) => Target::ToolCall(self.tool_calls),
-            (None, Some("analysis")) => Target::Reasoning,
-            _ => Target::Content,
-        });
-        let recipient = recipient?;
-        let index = self.tool_calls;
-        self.tool_calls += 1;
-        let name = recipient.strip_prefix("functions.").unwrap_or(&recipient).to_string();
-        let id = format!("call_{:016x}", fnv1a(self.parser.tokens(), index as u64));
-        let d = json!({ "tool_calls": [{
-            "index": index, "id": id, "type": "function",
-            "function": {"name": name, "arguments": ""},
-        }]});
-        let Value::Object(d) = d else { unreachable!("json! object") };
-        Some(self.chunk(d, None))
-    }
-
-    /// Ends the stream: returns the final chunk with the finish reason (`stop`,
-    /// `tool_calls`, or `length` when the tokens ended inside a message).
-    pub fn finish(&mut self) -> Result<Value> {
-        if self.finished {
+    /// Ends the stream: returns the last chunk, which carries the finish reason (and any
+    /// text left at the end: a cut header's words, a character cut short).
+    pub fn finish(&mut self) -> Result<&str> {
+        if self.w.finished {
             return Err(Error::InvalidArgument("the stream is already finished".into()));
         }
-        self.finished = true;
-        let reason = match self.parser.state() {
-            StreamState::Content | StreamState::Header => "length",
-            StreamState::ExpectStart if self.tool_calls > 0 => "tool_calls",
-            StreamState::ExpectStart => "stop",
-        };
-        if self.parser.state() == StreamState::Content {
-            self.parser.process_eos()?;
+        self.w.finished = true;
+        let step = self.parser.finish();
+        if !self.w.emit(step) {
+            self.w.begin_chunk(false);
         }
-        Ok(self.chunk(Map::new(), Some(reason)))
+        let reason = self.w.finish_reason();
+        let _ = write!(self.w.buf, "}},\"finish_reason\":\"{reason}\"}}]}}");
+        Ok(self.w.buf.as_str())
+    }
+
+    /// The `chat.completion` response, once the stream is finished with
+    /// [`accumulate`](Self::accumulate) on; `None` otherwise.
+    pub fn response(&self) -> Option<Value> {
+        let w = &self.w;
+        let acc = w.acc.as_ref().filter(|_| w.finished)?;
+        let mut message = json!({"role": "assistant", "content": acc.content});
+        if let Some(r) = &acc.reasoning {
+            message[w.options.reasoning_field.as_str()] = json!(r);
+        }
+        if !acc.calls.is_empty() {
+            let calls: Vec<Value> = acc
+                .calls
+                .iter()
+                .map(|(id, name, args)| json!({"id": id, "type": "function", "function": {"name": name, "arguments": args}}))
+                .collect();
+            message["tool_calls"] = Value::Array(calls);
+        }
+        Some(json!({
+            "id": w.options.id,
+            "object": "chat.completion",
+            "created": w.options.created,
+            "model": w.options.model,
+            "choices": [{"index": 0, "message": message, "finish_reason": w.finish_reason()}],
+        }))
     }
 }
 
-/// Folds chunks into the non-streaming `chat.completion` response.
+impl Writer {
+    /// Starts a chunk in `buf`: the prefix, then the role in the first chunk of the stream
+    /// (followed by a comma when `more` fields follow).
+    fn begin_chunk(&mut self, more: bool) {
+        self.buf.clear();
+        self.buf.push_str(&self.prefix);
+        if !self.role_sent {
+            self.role_sent = true;
+            self.buf.push_str("\"role\":\"assistant\"");
+            if more {
+                self.buf.push(',');
+            }
+        }
+    }
+
+    fn finish_reason(&self) -> &'static str {
+        if self.call_completed {
+            return if matches!(self.options.tool_choice, ToolChoice::Function(_)) { "stop" } else { "tool_calls" };
+        }
+        match self.options.finish_reason {
+            Some(EngineFinish::Stop) => "stop",
+            Some(EngineFinish::Length) => "length",
+            Some(EngineFinish::ContentFilter) => "content_filter",
+            None => match self.last_stop {
+                Some(t) if t == SpecialToken::Return.id() || t == SpecialToken::Call.id() => "stop",
+                _ => "length",
+            },
+        }
+    }
+
+    /// Whether the stream may announce a call of `name` now.
+    fn allows_call(&self, name: &str) -> bool {
+        match &self.options.tool_choice {
+            ToolChoice::None => false,
+            ToolChoice::Function(f) => f == name && self.calls == 0,
+            ToolChoice::Auto | ToolChoice::Required => self.options.parallel_tool_calls || self.calls == 0,
+        }
+    }
+
+    /// Writes the chunk announcing call `index` of `name` (with its first argument text).
+    fn announce_call(&mut self, index: usize, name: &str, args: &str) {
+        self.begin_chunk(true);
+        let _ = write!(self.buf, "\"tool_calls\":[{{\"index\":{index},\"id\":");
+        let mut id = String::with_capacity(32);
+        self.ids.write(index, &mut id);
+        push_json_str(&mut self.buf, &id);
+        self.buf.push_str(",\"type\":\"function\",\"function\":{\"name\":");
+        push_json_str(&mut self.buf, name);
+        self.buf.push_str(",\"arguments\":");
+        push_json_str(&mut self.buf, args);
+        self.buf.push_str("}}]");
+        if let Some(acc) = &mut self.acc {
+            acc.calls.push((id, name.to_string(), args.to_string()));
+        }
+    }
+
+    /// Applies one parser step. When there is something to send, writes the chunk's fields
+    /// into `buf` (without the closing `},"finish_reason":…}]}`) and returns true.
+    fn emit(&mut self, step: Step<'_>) -> bool {
+        let mut wrote = false;
+        let delta = step.delta;
+        if step.started {
+            self.message_fresh = true;
+            self.target = match step.route {
+                Route::Content => Target::Content,
+                Route::Reasoning => Target::Reasoning,
+                Route::FunctionCall(name) if self.allows_call(name) => {
+                    let index = self.calls;
+                    self.calls += 1;
+                    self.announce_call(index, name, delta);
+                    wrote = true;
+                    Target::Call(index)
+                }
+                Route::FunctionCall(_) => Target::Dropped,
+            };
+        }
+        if !wrote && !delta.is_empty() {
+            match self.target {
+                Target::Content | Target::Reasoning => {
+                    let content = self.target == Target::Content;
+                    let field = if content { "content" } else { self.options.reasoning_field.as_str() };
+                    let sep = self.message_fresh && if content { self.has_content } else { self.has_reasoning };
+                    self.begin_chunk(true);
+                    self.buf.push('"');
+                    self.buf.push_str(field);
+                    self.buf.push_str("\":");
+                    let at = self.buf.len();
+                    push_json_str(&mut self.buf, delta);
+                    if sep {
+                        self.buf.insert_str(at + 1, "\\n");
+                    }
+                    if let Some(acc) = &mut self.acc {
+                        let slot = if content { &mut acc.content } else { &mut acc.reasoning };
+                        let text = slot.get_or_insert_with(String::new);
+                        if sep {
+                            text.push('\n');
+                        }
+                        text.push_str(delta);
+                    }
+                    if content {
+                        self.has_content = true;
+                    } else {
+                        self.has_reasoning = true;
+                    }
+                    self.message_fresh = false;
+                    wrote = true;
+                }
+                Target::Call(index) => {
+                    self.begin_chunk(true);
+                    let _ = write!(self.buf, "\"tool_calls\":[{{\"index\":{index},\"function\":{{\"arguments\":");
+                    push_json_str(&mut self.buf, delta);
+                    self.buf.push_str("}}]");
+                    if let Some(acc) = &mut self.acc {
+                        acc.calls[index].2.push_str(delta);
+                    }
+                    wrote = true;
+                }
+                Target::Idle | Target::Dropped => {}
+            }
+        }
+        if let Some(end) = step.ended {
+            let in_call = matches!(self.target, Target::Call(_));
+            match end {
+                Ending::Stop(t) => {
+                    self.last_stop = Some(t);
+                    self.call_completed |= in_call;
+                }
+                Ending::Eos => {
+                    self.last_stop = None;
+                    self.call_completed |= in_call
+                        && match self.options.finish_reason {
+                            Some(EngineFinish::Stop) => true,
+                            Some(_) => false,
+                            // The engine may have stripped `<|call|>`: complete JSON is a call.
+                            None => serde_json::from_str::<serde::de::IgnoredAny>(step.text).is_ok(),
+                        };
+                }
+            }
+            self.target = Target::Idle;
+        }
+        wrote
+    }
+}
+
+/// Folds chunks into the non-streaming `chat.completion` response (what a client that
+/// concatenates deltas gets; equal to [`parse_response`](super::parse_response)).
 pub fn join_chunks(chunks: &[Value], options: &ChatOptions) -> Value {
+    let field = options.reasoning_field.as_str();
     let mut content: Option<String> = None;
     let mut reasoning: Option<String> = None;
     let mut calls: Vec<Value> = Vec::new();
@@ -148,7 +422,7 @@ pub fn join_chunks(chunks: &[Value], options: &ChatOptions) -> Value {
         if let Some(s) = d["content"].as_str() {
             content.get_or_insert_with(String::new).push_str(s);
         }
-        if let Some(s) = d["reasoning_content"].as_str() {
+        if let Some(s) = d[field].as_str() {
             reasoning.get_or_insert_with(String::new).push_str(s);
         }
         for tc in d["tool_calls"].as_array().into_iter().flatten() {
@@ -164,7 +438,7 @@ pub fn join_chunks(chunks: &[Value], options: &ChatOptions) -> Value {
     }
     let mut message = json!({"role": "assistant", "content": content});
     if let Some(r) = reasoning {
-        message["reasoning_content"] = json!(r);
+        message[field] = json!(r);
     }
     if !calls.is_empty() {
         message["tool_calls"] = json!(calls);
@@ -176,4 +450,37 @@ pub fn join_chunks(chunks: &[Value], options: &ChatOptions) -> Value {
         "model": options.model,
         "choices": [{"index": 0, "message": message, "finish_reason": finish}],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_are_escaped() {
+        for s in ["", "plain", "q\"b\\s", "nl\nt\tr\r", "\u{1}\u{1f}", "日本 🎉", "</script>\u{2028}"] {
+            let mut out = String::new();
+            push_json_str(&mut out, s);
+            assert_eq!(serde_json::from_str::<String>(&out).unwrap(), s, "{out}");
+        }
+    }
+
+    #[test]
+    fn ids_have_the_openai_shape_and_follow_the_seed() {
+        let o = ChatOptions { tool_call_id_seed: Some(7), ..ChatOptions::default() };
+        let (a, b) = (Ids::new(&o), Ids::new(&o));
+        let (mut x, mut y, mut z) = (String::new(), String::new(), String::new());
+        a.write(0, &mut x);
+        b.write(0, &mut y);
+        a.write(1, &mut z);
+        assert_eq!(x, y);
+        assert_ne!(x, z);
+        assert_eq!(x.len(), 29);
+        assert!(x.starts_with("call_") && x[5..].bytes().all(|c| c.is_ascii_alphanumeric()), "{x}");
+        let (r1, r2) = (Ids::new(&ChatOptions::default()), Ids::new(&ChatOptions::default()));
+        let (mut p, mut q) = (String::new(), String::new());
+        r1.write(0, &mut p);
+        r2.write(0, &mut q);
+        assert_ne!(p, q, "random ids differ between streams");
+    }
 }

@@ -12,6 +12,8 @@ use std::sync::Arc;
 /// `harmony_chat_stream_free`; one thread at a time.
 pub struct harmony_chat_stream {
     inner: ChatStream,
+    /// The last chunk lent by `harmony_chat_stream_next`, NUL-terminated (reused).
+    view: Vec<u8>,
     _encoding: Arc<harmony_encoding>,
 }
 
@@ -22,8 +24,12 @@ unsafe fn options(json: *const c_char, len: usize) -> Result<ChatOptions, FfiErr
 
 /// Renders an OpenAI Chat Completions request (`request`, `request_len` bytes of UTF-8 JSON)
 /// into the prompt for the next assistant message. `options` (may be NULL with length 0) is
-/// a JSON object: `conversation_start_date` ("YYYY-MM-DD"), `model`, `id`, `created`,
-/// `fix_constrain_recipient`. `*out` receives caller-owned tokens.
+/// a JSON object: `conversation_start_date` ("YYYY-MM-DD"), `model`, `id`, `created`; for
+/// parsing also `finish_reason` (the engine's: "stop", "length", "content_filter"),
+/// `tool_call_id_seed` (an integer: reproducible ids), `tool_call_id_prefix`,
+/// `reasoning_field` ("reasoning_content" or "reasoning"), `tool_choice` and
+/// `parallel_tool_calls` (the request's, honoured on the output side);
+/// `fix_constrain_recipient` is accepted and ignored. `*out` receives caller-owned tokens.
 #[no_mangle]
 pub unsafe extern "C" fn harmony_chat_render(
     encoding: *const harmony_encoding,
@@ -84,14 +90,14 @@ pub unsafe extern "C" fn harmony_chat_stream_new(
         let out = out_slot(out, "out")?;
         let enc = clone_arc(encoding, "encoding")?;
         let inner = ChatStream::new(self::options(options, options_len)?);
-        out.write(into_box(harmony_chat_stream { inner, _encoding: enc }));
+        out.write(into_box(harmony_chat_stream { inner, view: Vec::with_capacity(256), _encoding: enc }));
         Ok(())
     })
 }
 
 /// Feeds one completion token. `*chunk` receives the `chat.completion.chunk` JSON object it
 /// produces (caller-owned), or `{NULL, 0}` when the token produces none (header tokens,
-/// incomplete UTF-8).
+/// incomplete UTF-8). `harmony_chat_stream_next` is the same without a copy.
 #[no_mangle]
 pub unsafe extern "C" fn harmony_chat_stream_process(
     stream: *mut harmony_chat_stream,
@@ -121,6 +127,35 @@ pub unsafe extern "C" fn harmony_chat_stream_finish(
         let chunk = out_slot(chunk, "chunk")?;
         let last = borrow_mut(stream, "stream")?.inner.finish()?;
         chunk.write(string_out(last.to_string()));
+        Ok(())
+    })
+}
+
+/// Feeds one completion token, like `harmony_chat_stream_process`, but lends the chunk:
+/// `*data` points into the stream's one reused buffer (NUL-terminated, `*len` bytes) and stays
+/// valid until the next call on the stream; it is NULL with `*len` 0 when the token produced
+/// no chunk. The per-token hot path: no allocation per token.
+#[no_mangle]
+pub unsafe extern "C" fn harmony_chat_stream_next(
+    stream: *mut harmony_chat_stream,
+    token: u32,
+    data: *mut *const c_char,
+    len: *mut usize,
+    err: *mut *mut harmony_error,
+) -> harmony_status {
+    boundary(err, || unsafe {
+        write_opt(data, std::ptr::null());
+        write_opt(len, 0);
+        let (data, len) = (out_slot(data, "data")?, out_slot(len, "len")?);
+        let s = borrow_mut(stream, "stream")?;
+        let produced = s.inner.process(token)?.map(|c| {
+            s.view.clear();
+            s.view.extend_from_slice(c.as_bytes());
+            s.view.push(0);
+            c.len()
+        });
+        data.write(produced.map_or(std::ptr::null(), |_| s.view.as_ptr().cast()));
+        len.write(produced.unwrap_or(0));
         Ok(())
     })
 }

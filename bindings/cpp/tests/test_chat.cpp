@@ -127,6 +127,45 @@ TEST(ChatOptions, ToJsonOmitsAbsentFieldsAndWritesTheRest) {
   EXPECT_EQ(r["id"].str(), "chatcmpl-\"1\"\n");
   EXPECT_EQ(r["model"].str(), "gpt-oss-20b");
   EXPECT_EQ(r["created"].text, "18446744073709551615");
+  ChatOptions parse;
+  parse.finish_reason = "stop";
+  parse.tool_call_id_seed = 7;
+  parse.tool_call_id_prefix = "c\"";
+  parse.reasoning_field = "reasoning";
+  parse.tool_choice = "required";
+  parse.parallel_tool_calls = false;
+  EXPECT_EQ(parse.to_json(), R"({"finish_reason":"stop","tool_call_id_seed":7,"tool_call_id_prefix":"c\"",)"
+                             R"("reasoning_field":"reasoning","tool_choice":"required","parallel_tool_calls":false})");
+  ChatOptions named;
+  named.tool_choice = "auto";
+  named.tool_choice_function = "get_\"weather\"";
+  EXPECT_EQ(named.to_json(), R"({"tool_choice":{"type":"function","function":{"name":"get_\"weather\""}}})");
+}
+
+// The parse options reach the library (issue 11 §3).
+TEST(ChatOptions, ParseOptionsReachTheBridge) {
+  Encoding enc;
+  const std::vector<uint32_t> c = completion(
+      enc, "<|channel|>analysis<|message|>R<|end|><|start|>assistant<|channel|>commentary to=functions.a<|message|>{}<|end|>"
+           "<|start|>assistant<|channel|>commentary to=functions.b<|message|>{}<|call|>");
+  ChatOptions o;
+  o.reasoning_field = "reasoning";
+  o.tool_call_id_prefix = "req-";
+  o.tool_choice_function = "b";
+  testjson::Value r = testjson::parse(enc.chat_parse(c, o));
+  const testjson::Value& m = first_choice(r)["message"];
+  EXPECT_EQ(m["reasoning"].str(), "R");
+  ASSERT_EQ(m["tool_calls"].items.size(), 1u);
+  EXPECT_EQ(m["tool_calls"].items[0]["function"]["name"].str(), "b");
+  EXPECT_EQ(m["tool_calls"].items[0]["id"].str(), "req-0");
+  EXPECT_EQ(first_choice(r)["finish_reason"].str(), "stop") << "a forced call is reported as OpenAI does";
+  ChatOptions engine;
+  engine.finish_reason = "stop";
+  testjson::Value cut = testjson::parse(enc.chat_parse(completion(enc, "<|channel|>final<|message|>Hi"), engine));
+  EXPECT_EQ(first_choice(cut)["finish_reason"].str(), "stop");
+  ChatOptions bad;
+  bad.finish_reason = "abort";
+  EXPECT_HARMONY_ERROR(enc.chat_parse(c, bad), HARMONY_ERROR_INVALID_JSON, "abort");
 }
 
 // ---- rendering ----
@@ -231,9 +270,12 @@ TEST(Chat, ParseToolCallInTheDocsForm) {
   EXPECT_EQ(call["function"]["name"].str(), "get_current_weather");
   EXPECT_EQ(call["function"]["arguments"].str(), "{\"location\":\"San Francisco\"}");
   const std::string& id = call["id"].str();
-  EXPECT_TRUE(starts_with(id, "call_") && id.size() == 21) << id;
+  EXPECT_TRUE(starts_with(id, "call_") && id.size() == 29) << id;
   EXPECT_EQ(first_choice(r)["finish_reason"].str(), "tool_calls");
-  EXPECT_EQ(enc.chat_parse(c), json);  // deterministic, and the overloads agree
+  EXPECT_NE(enc.chat_parse(c), json) << "ids are random by default";
+  ChatOptions seeded;
+  seeded.tool_call_id_seed = 3;
+  EXPECT_EQ(enc.chat_parse(c, seeded), enc.chat_parse(c.data(), c.size(), seeded));  // reproducible with a seed
 }
 
 TEST(Chat, TruncatedCompletionFinishesWithLength) {
@@ -248,10 +290,11 @@ TEST(Chat, TruncatedCompletionFinishesWithLength) {
   EXPECT_TRUE(first_choice(empty)["message"]["content"].is_null());
 }
 
-TEST(Chat, FixConstrainRecipientOptionReachesTheParser) {
+TEST(Chat, ConstrainedFinalAnswerIsContent) {
   Encoding enc;
   // gpt-oss sometimes writes the constraint straight after `final`; 0.0.8 reads it as a
-  // recipient (a tool call), the fix of openai/harmony PR #144 as a content type.
+  // recipient (a tool call); the bridge always reads it as a content type (openai/harmony
+  // PR #144), with or without the (now ignored) option.
   const std::vector<uint32_t> c = completion(enc, "<|channel|>final <|constrain|>json<|message|>{\"n\": 4}<|return|>");
   ChatOptions fixed;
   fixed.fix_constrain_recipient = true;
@@ -260,9 +303,10 @@ TEST(Chat, FixConstrainRecipientOptionReachesTheParser) {
   EXPECT_EQ(first_choice(with_fix)["message"].find("tool_calls"), nullptr);
   EXPECT_EQ(first_choice(with_fix)["finish_reason"].str(), "stop");
   testjson::Value without = testjson::parse(enc.chat_parse(c));
-  EXPECT_NE(first_choice(without)["message"].find("tool_calls"), nullptr);
-  // The stream honours the option too.
-  std::vector<std::string> chunks = stream_all(enc, c, fixed);
+  EXPECT_EQ(first_choice(without)["message"].find("tool_calls"), nullptr);
+  EXPECT_EQ(first_choice(without)["message"]["content"].str(), "{\"n\": 4}");
+  // The stream too.
+  std::vector<std::string> chunks = stream_all(enc, c);
   std::string content;
   for (const std::string& chunk : chunks) {
     const testjson::Value parsed = testjson::parse(chunk);
@@ -286,8 +330,19 @@ TEST(Chat, StreamChunksJoinToTheResponse) {
   o.id = "chatcmpl-1";
   o.created = 1700000000;
   o.model = "gpt-oss-20b";
+  o.tool_call_id_seed = 1;  // the same ids in the stream and in chat_parse
   const std::vector<std::string> chunks = stream_all(enc, c, o);
   ASSERT_GE(chunks.size(), 3u);
+  // next() lends the same chunks process() copies.
+  ChatStream viewed(enc, o);
+  std::size_t k = 0;
+  for (uint32_t t : c) {
+    if (std::optional<std::string_view> v = viewed.next(t)) {
+      EXPECT_EQ(std::string(*v), chunks.at(k++));
+    }
+  }
+  EXPECT_EQ(viewed.finish(), chunks.at(k++));
+  EXPECT_EQ(k, chunks.size());
   EXPECT_LT(chunks.size(), c.size() + 1) << "header tokens produce no chunk";
 
   std::string content, reasoning, args, call_id, call_name;

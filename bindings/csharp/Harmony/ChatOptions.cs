@@ -42,10 +42,31 @@ namespace LibHarmony
         }
 
         /// <summary>
-        /// Parse `final &lt;|constrain|&gt;json` headers with the fix of openai/harmony PR #144, as
-        /// <see cref="ParseFlags.FixConstrainRecipient"/> does.
+        /// Accepted and ignored: the bridge always reads `final &lt;|constrain|&gt;json` as a
+        /// content type (the fix of openai/harmony PR #144).
         /// </summary>
         public bool FixConstrainRecipient { get; set; }
+
+        /// <summary>The engine's own finish reason (`stop`, `length` or `content_filter`), for parsing.</summary>
+        public string FinishReason { get; set; }
+
+        /// <summary>Reproducible tool-call ids from this seed (default: random `call_` ids).</summary>
+        public ulong? ToolCallIdSeed { get; set; }
+
+        /// <summary>Tool-call ids PREFIX0, PREFIX1, ... (takes precedence over the seed).</summary>
+        public string ToolCallIdPrefix { get; set; }
+
+        /// <summary>The reasoning field: `reasoning_content` (the library's default) or `reasoning`.</summary>
+        public string ReasoningField { get; set; }
+
+        /// <summary>The request's `tool_choice` mode (`auto`, `none`, `required`), honoured on the output side.</summary>
+        public string ToolChoice { get; set; }
+
+        /// <summary>The request's `tool_choice` naming one function; takes precedence over <see cref="ToolChoice"/>.</summary>
+        public string ToolChoiceFunction { get; set; }
+
+        /// <summary>The request's `parallel_tool_calls` (false keeps only the first call).</summary>
+        public bool? ParallelToolCalls { get; set; }
 
         /// <summary>The options as the library's JSON object.</summary>
         public string ToJson()
@@ -57,6 +78,20 @@ namespace LibHarmony
             w.OptionalString("id", Id);
             if (_created.HasValue) w.Name("created").Raw(_created.Value.ToString(CultureInfo.InvariantCulture));
             if (FixConstrainRecipient) w.Name("fix_constrain_recipient").Bool(true);
+            w.OptionalString("finish_reason", FinishReason);
+            if (ToolCallIdSeed.HasValue) w.Name("tool_call_id_seed").Raw(ToolCallIdSeed.Value.ToString(CultureInfo.InvariantCulture));
+            w.OptionalString("tool_call_id_prefix", ToolCallIdPrefix);
+            w.OptionalString("reasoning_field", ReasoningField);
+            if (ToolChoiceFunction != null)
+            {
+                w.Name("tool_choice").BeginObject().Name("type").String("function")
+                    .Name("function").BeginObject().Name("name").String(ToolChoiceFunction).EndObject().EndObject();
+            }
+            else
+            {
+                w.OptionalString("tool_choice", ToolChoice);
+            }
+            if (ParallelToolCalls.HasValue) w.Name("parallel_tool_calls").Bool(ParallelToolCalls.Value);
             w.EndObject();
             return w.ToString();
         }

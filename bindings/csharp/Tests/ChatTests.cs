@@ -210,9 +210,35 @@ namespace LibHarmony.Tests
             Assert.AreEqual("function", Str(calls[0], "type"));
             Assert.AreEqual("get_current_weather", Str(calls[0], "function", "name"));
             Assert.AreEqual("{\"location\":\"San Francisco\"}", Str(calls[0], "function", "arguments"));
-            StringAssert.IsMatch("^call_[0-9a-f]{16}$", Str(calls[0], "id"));
+            StringAssert.IsMatch("^call_[0-9A-Za-z]{24}$", Str(calls[0], "id"));
             Assert.AreEqual("tool_calls", Str(choice, "finish_reason"));
-            Assert.AreEqual(json, _enc.ChatParse(c), "deterministic");
+            Assert.AreNotEqual(json, _enc.ChatParse(c), "random ids by default");
+            var seeded = new ChatOptions { ToolCallIdSeed = 5 };
+            Assert.AreEqual(_enc.ChatParse(c, seeded), _enc.ChatParse(c, seeded), "reproducible with a seed");
+        }
+
+        // The parse options reach the library (issue 11 section 3).
+        [Test]
+        public void ParseOptionsReachTheBridge()
+        {
+            uint[] c = Completion("<|channel|>analysis<|message|>R<|end|><|start|>assistant<|channel|>commentary to=functions.a<|message|>{}<|end|>" +
+                                  "<|start|>assistant<|channel|>commentary to=functions.b<|message|>{}<|call|>");
+            var o = new ChatOptions { ReasoningField = "reasoning", ToolCallIdPrefix = "req-", ToolChoiceFunction = "b" };
+            Assert.AreEqual("{\"tool_call_id_prefix\":\"req-\",\"reasoning_field\":\"reasoning\"," +
+                            "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"b\"}}}", o.ToJson());
+            string json = _enc.ChatParse(c, o);
+            JsonValue choice = Choice(json);
+            Assert.AreEqual("R", Str(choice, "message", "reasoning"), json);
+            List<JsonValue> calls = ToolCalls(choice.Get("message"));
+            Assert.AreEqual(1, calls.Count, json);
+            Assert.AreEqual("b", Str(calls[0], "function", "name"));
+            Assert.AreEqual("req-0", Str(calls[0], "id"));
+            Assert.AreEqual("stop", Str(choice, "finish_reason"), "a forced call is reported as OpenAI does");
+            var two = Choice(_enc.ChatParse(c, new ChatOptions { ParallelToolCalls = false, ToolCallIdSeed = 1 }));
+            Assert.AreEqual(1, ToolCalls(two.Get("message")).Count);
+            var stop = Choice(_enc.ChatParse(Completion("<|channel|>final<|message|>Hi"), new ChatOptions { FinishReason = "stop" }));
+            Assert.AreEqual("stop", Str(stop, "finish_reason"));
+            Fails(HarmonyStatus.InvalidJson, () => _enc.ChatParse(c, new ChatOptions { FinishReason = "abort" }), "abort");
         }
 
         [Test]
@@ -255,7 +281,7 @@ namespace LibHarmony.Tests
             uint[] c = Completion("<|channel|>analysis<|message|>Think 日本 🎉.<|end|>" +
                                   "<|start|>assistant<|channel|>commentary<|message|>Checking.<|end|>" +
                                   "<|start|>assistant to=functions.lookup<|channel|>commentary <|constrain|>json<|message|>{\"q\": \"日本\"}<|call|>");
-            var o = new ChatOptions { Id = "chatcmpl-1", Created = 1700000000, Model = "gpt-oss-20b" };
+            var o = new ChatOptions { Id = "chatcmpl-1", Created = 1700000000, Model = "gpt-oss-20b", ToolCallIdSeed = 1 };
             int silent;
             List<string> chunks = StreamAll(c, o, out silent);
             Assert.Greater(silent, 0, "header tokens produce no chunk");
@@ -401,15 +427,17 @@ namespace LibHarmony.Tests
         }
 
         [Test]
-        public void ParseErrors()
+        public void MalformedOutputIsRecoveredNotAnError()
         {
-            // Tokens that do not continue a Harmony completion are parse errors, in either form.
+            // Model output is not bad input (issue 11): text after <|return|> is a message of its own.
             uint[] bad = Completion("<|channel|>final<|message|>4<|return|>4");
-            Fails(HarmonyStatus.Parse, () => _enc.ChatParse(bad), "<|start|>");
+            JsonValue choice = Choice(_enc.ChatParse(bad));
+            Assert.AreEqual("4\n4", Str(choice, "message", "content"));
+            Assert.AreEqual("length", Str(choice, "finish_reason"), "the tokens end inside the recovered message");
             using (var s = new ChatStream(_enc))
             {
-                for (int i = 0; i < bad.Length - 1; i++) s.Process(bad[i]);
-                Fails(HarmonyStatus.Parse, () => s.Process(bad[bad.Length - 1]), "<|start|>");
+                foreach (uint t in bad) s.Process(t);
+                StringAssert.Contains("\"finish_reason\":\"length\"", s.Finish());
             }
         }
 
