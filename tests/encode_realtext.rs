@@ -117,5 +117,7 @@ fn classes_are_what_they_say() {
     assert!(share(Class::English, &|c| c.is_ascii()) > 0.95);
     assert!(share(Class::EmojiChat, &|c| c as u32 >= 0x1F000 || ('\u{2600}'..='\u{27bf}').contains(&c)) > 0.03);
     assert!(share(Class::Logs, &|c| c.is_ascii_digit()) > 0.3);
-    assert!(share(Class::Code, &|c| "{}();#*/".contains(c)) > 0.05);
+    assert!(share(Class::Code, &|c| "{}();#*/".contains(c)) > 0.02);
+    let code = realtext::text(Class::Code, 256 << 10);
+    assert!(code.matches("#include").count() > 20 && code.matches("#define").count() > 100);
 }

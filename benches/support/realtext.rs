@@ -19,6 +19,8 @@
 //! on every machine built from the same image. When a source is missing (another OS) the
 //! class is smaller; callers check the size they need.
 
+#![allow(dead_code)] // each user (bench, test) takes what it needs
+
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
