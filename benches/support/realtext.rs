@@ -6,7 +6,8 @@
 //!   the `.mo` format is parsed here, no gettext tools needed): the original strings are the
 //!   English class, the translations of chosen languages the European, CJK and Arabic/Indic
 //!   classes;
-//! - the C headers under `/usr/include` (source code);
+//! - the C headers under `/usr/include` (source code: every 7th in path order, at most 16 KiB
+//!   of each);
 //! - and, for the two classes no installed file holds, assembled text: *emoji chat* is short
 //!   real catalogue strings (English and translations) as chat lines, each carrying emoji
 //!   (single code points, skin-tone modifiers, ZWJ families, flags, keycaps) chosen by a fixed
@@ -217,14 +218,21 @@ fn headers(len: usize) -> String {
     }
     let mut files = Vec::new();
     walk(Path::new("/usr/include"), &mut files);
-    // Take every 7th header so the class spans many libraries rather than the first few.
-    let mut out = String::with_capacity(len + 65536);
+    // Every 7th header, at most its first 16 KiB (whole lines), so the class spans many
+    // libraries rather than a few huge generated headers.
+    const MAX_PER_FILE: usize = 16 << 10;
+    let mut out = String::with_capacity(len + MAX_PER_FILE);
     for f in files.iter().step_by(7) {
         if out.len() >= len {
             break;
         }
         if let Ok(s) = fs::read_to_string(f) {
-            out.push_str(&s);
+            let cut = if s.len() <= MAX_PER_FILE {
+                s.len()
+            } else {
+                s.as_bytes()[..MAX_PER_FILE].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
+            };
+            out.push_str(&s[..cut]);
         }
     }
     out
