@@ -6,6 +6,9 @@
 #   BENCH_QUICK=1 scripts/bench.sh   # short run (about 3 minutes)
 #   BENCH_FILTER=stream scripts/bench.sh   # only criterion benchmarks whose name contains it
 #
+# Then benches/realtext.rs (real text of every script vs bpe-openai and tiktoken-rs) adds its
+# own section to benches/RESULTS.md.
+#
 # Steps: build the release CLI and examples/reference_cli; run the criterion benches
 # (benches/harmony.rs: render, parse, streaming, encode, C ABI overhead, start-up, memory);
 # time whole-process start-up with hyperfine (or a timing loop if it is not installed); measure
@@ -232,3 +235,8 @@ if os.path.exists(notes):
 open(out, "w").write("\n".join(L))
 print(f"wrote {out}")
 EOF
+
+# Real text of every script against bpe-openai and tiktoken-rs (issue 18): its own section of
+# benches/RESULTS.md, between <!-- realtext:begin --> and <!-- realtext:end -->.
+echo "== real text (benches/realtext.rs)" >&2
+HARMONY_REALTEXT_RESULTS=$ROOT/benches/RESULTS.md cargo bench --bench realtext | tee "$OUT/realtext.txt" >&2

@@ -73,21 +73,18 @@ pub(crate) fn merge_scan(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
     }
     starts[n] = n as u16;
     for i in 0..n - 1 {
-        pair_rank[i] = rank_of(ranks, &piece[i..i + 2]);
+        pair_rank[i] = ranks.pair_rank(piece[i], piece[i + 1]);
     }
     let mut parts = n;
     loop {
-        let mut best = (NO_RANK, 0usize);
-        for (i, &r) in pair_rank[..parts - 1].iter().enumerate() {
-            if r < best.0 {
-                best = (r, i);
-            }
-        }
-        if best.0 == NO_RANK {
+        // The lowest rank, then its leftmost position: two passes that vectorise.
+        let live = &pair_rank[..parts - 1];
+        let best = live.iter().copied().min().unwrap_or(NO_RANK);
+        if best == NO_RANK {
             break;
         }
-        let i = best.1;
-        ids[i] = best.0;
+        let i = live.iter().position(|&r| r == best).expect("the minimum is in the slice");
+        ids[i] = best;
         starts.copy_within(i + 2..=parts, i + 1);
         ids.copy_within(i + 2..parts, i + 1);
         pair_rank.copy_within(i + 1..parts - 1, i);
@@ -121,7 +118,7 @@ pub(crate) fn merge_heap(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
     let mut pair_rank = vec![NO_RANK; n];
     let mut init = Vec::with_capacity(n);
     for s in 0..n - 1 {
-        let r = rank_of(ranks, &piece[s..s + 2]);
+        let r = ranks.pair_rank(piece[s], piece[s + 1]);
         pair_rank[s] = r;
         if r != NO_RANK {
             init.push(Reverse(((r as u64) << 32) | s as u64));

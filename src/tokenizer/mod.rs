@@ -1,8 +1,9 @@
 //! The `o200k_harmony` tokenizer: embedded vocabulary, linear-time encoding, table decoding.
 //!
 //! One vocabulary exists per process. Decoding reads the embedded table directly and needs no
-//! initialisation; the encoder's hash map and split regex are built on first use (once, shared
-//! by every thread).
+//! initialisation; the encoder's lookup table (and, for text that is not all ASCII, the
+//! pre-tokenizer's Unicode class table) are built on first use (once, shared by every thread).
+//! No regex runs when encoding: the split pattern is transcribed in `pretokenize.rs`.
 
 mod bpe;
 mod pretokenize;

@@ -1,24 +1,28 @@
-//! Splits text into the pieces the o200k BPE is applied to, in linear time.
+//! Splits text into the pieces the o200k BPE is applied to, in linear time, without a regex.
 //!
-//! o200k's split pattern ends in `\s+(?!\S)|\s+`, a look-ahead that forces a backtracking
-//! engine (the reference uses fancy-regex, which can fail or panic on long inputs). We run the
-//! same pattern without the look-ahead on the `regex` crate (finite automata, linear time, same
-//! leftmost-first semantics) and apply the look-ahead's effect afterwards: a run of whitespace
-//! without line breaks that is followed by a non-space character gives up its last character,
-//! which then starts the next piece.
+//! o200k's split pattern (kept below as [`PATTERN`], the tests' oracle) ends in
+//! `\s+(?!\S)|\s+`, a look-ahead that forces a backtracking engine (the reference uses
+//! fancy-regex, which can fail or panic on long inputs). [`Pieces`] is a direct transcription
+//! of the pattern's leftmost-first semantics over per-character classes: each code point gets
+//! a byte of flags (`[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]`, `[\p{Ll}\p{Lm}\p{Lo}\p{M}]`, `\p{L}`,
+//! `\p{N}`, `\s`), from a two-level table built once from `regex-syntax`'s Unicode tables
+//! (the same crate and version the regex engines use), or from a constant table for ASCII, so
+//! ASCII-only text never builds anything. Each alternative is decided by scanning runs of one
+//! class, so every piece costs time linear in its length whatever the script (a page of
+//! Chinese is a few long pieces; the regex engine re-entered its automaton at every piece).
 //!
-//! Text that is all ASCII (most prompts, code, JSON) is split by [`ascii_piece_end`], a direct
-//! transcription of the same pattern restricted to ASCII, without the regex: on ASCII the
-//! Unicode classes are plain byte ranges (`\p{L}` = `[A-Za-z]`, `\p{Lu}` = `[A-Z]`,
-//! `\p{Ll}` = `[a-z]`, `\p{N}` = `[0-9]`, `\s` = `[\t\n\x0B\x0C\r ]`; `\p{Lt}`, `\p{Lm}`,
-//! `\p{Lo}` and `\p{M}` are empty), so a page of reasoning decides each alternative. The tests
-//! check it against the regex exhaustively on short strings and on long random ones. Rendering
-//! ASCII text therefore never compiles the regex (whose lazy DFA dominated start-up).
+//! The tests check the splitter against the `regex` crate running [`PATTERN`] (without the
+//! look-ahead, whose effect is applied afterwards) exhaustively on short strings over one
+//! character of every class combination Unicode has, on random text, and check the class
+//! table against the regex for every code point.
 
-use regex::Regex;
 use std::sync::OnceLock;
 
-const PATTERN: &str = concat!(
+/// The o200k split pattern without its look-ahead alternative (`\s+(?!\S)` is emulated: a run
+/// of whitespace without line breaks that is followed by a non-space character gives up its
+/// last character, which then starts the next piece).
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) const PATTERN: &str = concat!(
     r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
     r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
     r"|\p{N}{1,3}",
@@ -27,210 +31,360 @@ const PATTERN: &str = concat!(
     r"|\s+",
 );
 
-fn regex() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(PATTERN).expect("split pattern compiles"))
+/// `[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]`: may start a word (the "upper" class).
+const U: u8 = 1;
+/// `[\p{Ll}\p{Lm}\p{Lo}\p{M}]`: may end a word (the "lower" class).
+const W: u8 = 2;
+/// `\p{L}`.
+const L: u8 = 4;
+/// `\p{N}`.
+const N: u8 = 8;
+/// `\s` (Unicode White_Space).
+const S: u8 = 16;
+/// `\r` or `\n`.
+const CRLF: u8 = 32;
+
+/// The classes each flag stands for, as the regex spells them.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) const FLAG_CLASSES: [(u8, &str); 5] = [
+    (U, r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]"),
+    (W, r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"),
+    (L, r"\p{L}"),
+    (N, r"\p{N}"),
+    (S, r"\s"),
+];
+
+const fn ascii_flags(b: u8) -> u8 {
+    match b {
+        b'A'..=b'Z' => U | L,
+        b'a'..=b'z' => W | L,
+        b'0'..=b'9' => N,
+        b'\r' | b'\n' => S | CRLF,
+        b' ' | b'\t' | 0x0B | 0x0C => S,
+        _ => 0,
+    }
+}
+
+static ASCII: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        t[i] = ascii_flags(i as u8);
+        i += 1;
+    }
+    t
+};
+
+/// Flags of every code point: `blocks[index[cp >> 8]][cp & 255]`.
+struct Classes {
+    index: Box<[u16]>,
+    blocks: Box<[u8]>,
+}
+
+fn class_ranges(pattern: &str) -> Vec<(u32, u32)> {
+    use regex_syntax::hir::{Class, HirKind};
+    let hir = regex_syntax::Parser::new().parse(pattern).expect("class pattern parses");
+    match hir.kind() {
+        HirKind::Class(Class::Unicode(c)) => c.ranges().iter().map(|r| (r.start() as u32, r.end() as u32)).collect(),
+        _ => unreachable!("{pattern} is a Unicode class"),
+    }
+}
+
+impl Classes {
+    fn build() -> Classes {
+        const CPS: usize = 0x11_0000;
+        let mut flat = vec![0u8; CPS];
+        for (flag, pattern) in FLAG_CLASSES {
+            for (a, b) in class_ranges(pattern) {
+                for f in &mut flat[a as usize..=b as usize] {
+                    *f |= flag;
+                }
+            }
+        }
+        flat[b'\r' as usize] |= CRLF;
+        flat[b'\n' as usize] |= CRLF;
+        let mut index = Vec::with_capacity(CPS >> 8);
+        let mut blocks: Vec<u8> = Vec::new();
+        let mut ids: std::collections::HashMap<&[u8], u16> = std::collections::HashMap::new();
+        for block in flat.chunks(256) {
+            let next = ids.len() as u16;
+            let id = *ids.entry(block).or_insert_with(|| {
+                blocks.extend_from_slice(block);
+                next
+            });
+            index.push(id);
+        }
+        Classes { index: index.into_boxed_slice(), blocks: blocks.into_boxed_slice() }
+    }
+
+    #[inline(always)]
+    fn flags(&self, cp: u32) -> u8 {
+        let block = self.index[(cp >> 8) as usize] as usize;
+        self.blocks[(block << 8) | (cp & 255) as usize]
+    }
+}
+
+fn classes() -> &'static Classes {
+    static C: OnceLock<Classes> = OnceLock::new();
+    C.get_or_init(Classes::build)
 }
 
 /// Iterator over the pieces of `text`, as string slices that together cover all of it.
 pub struct Pieces<'t> {
     text: &'t str,
     pos: usize,
-    /// Index of the first non-ASCII byte at or after `pos` (or the text's length).
-    non_ascii: usize,
+    /// The Unicode table, present when the text is not all ASCII.
+    classes: Option<&'static Classes>,
 }
 
-#[inline(always)]
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
-}
-
-/// `[^\r\n\p{L}\p{N}]` on ASCII.
-#[inline(always)]
-fn is_prefix(b: u8) -> bool {
-    !(b == b'\r' || b == b'\n' || b.is_ascii_alphanumeric())
-}
-
-/// `[^\s\p{L}\p{N}]` on ASCII.
-#[inline(always)]
-fn is_punct(b: u8) -> bool {
-    !(is_space(b) || b.is_ascii_alphanumeric())
-}
-
-/// Reads ASCII text and remembers the furthest index looked at (`seen`), so that a caller
-/// working on the ASCII stretch of a longer text knows whether the answer depended on what
-/// lies beyond it.
-struct Cursor<'a> {
-    s: &'a [u8],
-    seen: usize,
-}
-
-impl Cursor<'_> {
+impl<'t> Pieces<'t> {
+    /// Flags and length of the character starting at byte `i` (< the text's length).
     #[inline(always)]
-    fn get(&mut self, i: usize) -> Option<u8> {
-        self.seen = self.seen.max(i);
-        self.s.get(i).copied()
+    fn at(&self, i: usize) -> (u8, usize) {
+        let s = self.text.as_bytes();
+        let b0 = s[i];
+        if b0 < 0x80 {
+            return (ASCII[b0 as usize], 1);
+        }
+        // `text` is UTF-8 and `i` a character boundary, so the continuation bytes exist.
+        let (cp, len) = if b0 < 0xE0 {
+            (((b0 as u32 & 0x1F) << 6) | (s[i + 1] as u32 & 0x3F), 2)
+        } else if b0 < 0xF0 {
+            (((b0 as u32 & 0x0F) << 12) | ((s[i + 1] as u32 & 0x3F) << 6) | (s[i + 2] as u32 & 0x3F), 3)
+        } else {
+            let cp = ((b0 as u32 & 0x07) << 18)
+                | ((s[i + 1] as u32 & 0x3F) << 12)
+                | ((s[i + 2] as u32 & 0x3F) << 6)
+                | (s[i + 3] as u32 & 0x3F);
+            (cp, 4)
+        };
+        let classes = self.classes.expect("non-ASCII text has the Unicode table");
+        (classes.flags(cp), len)
     }
 
-    /// End of the run of bytes satisfying `f` from `i` (looks at the byte that stops it).
+    /// Flags of the character at `i`, or None at the end of the text.
     #[inline(always)]
-    fn run(&mut self, mut i: usize, f: impl Fn(u8) -> bool) -> usize {
-        while i < self.s.len() && f(self.s[i]) {
-            i += 1;
+    fn get(&self, i: usize) -> Option<(u8, usize)> {
+        (i < self.text.len()).then(|| self.at(i))
+    }
+
+    /// End of the run of characters with any of `flags` from `i`.
+    #[inline(always)]
+    fn run(&self, mut i: usize, flags: u8) -> usize {
+        let s = self.text.as_bytes();
+        while i < s.len() {
+            // ASCII fast path: no decoding.
+            let b = s[i];
+            if b < 0x80 {
+                if ASCII[b as usize] & flags == 0 {
+                    break;
+                }
+                i += 1;
+                continue;
+            }
+            let (f, len) = self.at(i);
+            if f & flags == 0 {
+                break;
+            }
+            i += len;
         }
-        self.seen = self.seen.max(i);
         i
     }
 
     /// Length of `(?i:'s|'t|'re|'ve|'m|'ll|'d)` at `i` (0 if none). The alternatives start
-    /// with distinct letters, so at most one can match.
+    /// with distinct letters, so at most one can match. Case-insensitively `s` also matches
+    /// U+017F LATIN SMALL LETTER LONG S (simple case folding); no other non-ASCII character
+    /// folds to one of these letters (checked by a test).
     #[inline(always)]
-    fn contraction(&mut self, i: usize) -> usize {
-        if self.get(i) != Some(b'\'') {
+    fn contraction(&self, i: usize) -> usize {
+        let s = self.text.as_bytes();
+        if s.get(i) != Some(&b'\'') {
             return 0;
         }
-        match self.get(i + 1).map(|b| b.to_ascii_lowercase()) {
+        let lower = |k: usize| s.get(k).map(|b| b.to_ascii_lowercase());
+        match lower(i + 1) {
             Some(b's' | b't' | b'm' | b'd') => 2,
-            Some(b'r' | b'v') if self.get(i + 2).map(|b| b.to_ascii_lowercase()) == Some(b'e') => 3,
-            Some(b'l') if self.get(i + 2).map(|b| b.to_ascii_lowercase()) == Some(b'l') => 3,
+            Some(b'r' | b'v') if lower(i + 2) == Some(b'e') => 3,
+            Some(b'l') if lower(i + 2) == Some(b'l') => 3,
+            Some(0xC5) if s.get(i + 2) == Some(&0xBF) => 3, // 'ſ
             _ => 0,
         }
     }
-}
 
-/// End of the piece of all-ASCII `s` that starts at `p` (< `s.len()`), with the look-ahead
-/// adjustment applied: exactly what the regex path gives when `s` is the whole text. Also
-/// returns the furthest index looked at; when `s` is only the ASCII stretch of a longer text,
-/// the answer holds for the whole text if that index is inside `s`.
-pub(crate) fn ascii_piece_end(s: &[u8], p: usize) -> (usize, usize) {
-    let mut cur = Cursor { s, seen: p };
-    let end = piece_end(&mut cur, p);
-    (end, cur.seen)
-}
-
-#[inline(always)]
-fn piece_end(cur: &mut Cursor<'_>, p: usize) -> usize {
-    let c = cur.s[p];
-    // Alternatives 1 and 2: `P?[A-Z]*[a-z]+C?` then `P?[A-Z]+[a-z]*C?` (P: the optional prefix,
-    // C: a contraction). Either needs a letter right after the optional prefix; a prefix
-    // character is never a letter, so with or without it there is one way to start.
-    let q = if c.is_ascii_alphabetic() {
-        Some(p)
-    } else if is_prefix(c) && cur.get(p + 1).is_some_and(|b| b.is_ascii_alphabetic()) {
-        Some(p + 1)
-    } else {
-        None
-    };
-    if let Some(q) = q {
-        // [A-Z]* is greedy and cannot give back a lowercase letter, so alternative 1 matches
-        // iff lowercase letters follow the uppercase run; otherwise that run is non-empty
-        // (s[q] is a letter) and alternative 2 matches it with an empty [a-z]*.
-        let upper = cur.run(q, |b| b.is_ascii_uppercase());
-        let lower = cur.run(upper, |b| b.is_ascii_lowercase());
-        return lower + cur.contraction(lower);
-    }
-    // Alternative 3: \p{N}{1,3}.
-    if c.is_ascii_digit() {
-        let mut e = p + 1;
-        while e < p + 3 && cur.get(e).is_some_and(|b| b.is_ascii_digit()) {
-            e += 1;
+    /// Alternative 1 without its prefix, at `q`: `[U]*[W]+C?` (C: a contraction).
+    #[inline(always)]
+    fn word_lower(&self, q: usize) -> Option<usize> {
+        // Greedy `[U]*` takes the longest U run it can while `[W]+` still matches after it:
+        // the whole run if the character stopping it is W (then `[W]+` takes the W run from
+        // there); otherwise up to its last character that is also W (Lm, Lo, M), which `[W]+`
+        // then takes alone (what follows it in the run is Lu/Lt, the stopper is not W).
+        let mut i = q;
+        let mut last_w = None;
+        while let Some((f, len)) = self.get(i) {
+            if f & U == 0 {
+                if f & W != 0 {
+                    let e = self.run(i, W);
+                    return Some(e + self.contraction(e));
+                }
+                break;
+            }
+            if f & W != 0 {
+                last_w = Some(i + len);
+            }
+            i += len;
         }
-        return e;
+        let e = last_w?;
+        Some(e + self.contraction(e))
     }
-    // Alternative 4: ` ?[^\s\p{L}\p{N}]+[\r\n/]*`.
-    let r = if is_punct(c) {
-        Some(p)
-    } else if c == b' ' && cur.get(p + 1).is_some_and(is_punct) {
-        Some(p + 1)
-    } else {
-        None
-    };
-    if let Some(r) = r {
-        let e = cur.run(r, is_punct);
-        return cur.run(e, |b| matches!(b, b'\r' | b'\n' | b'/'));
-    }
-    // c is whitespace. Alternative 5, `\s*[\r\n]+`: the greedy \s* backs off to the last line
-    // break of the whitespace run, which [\r\n]+ then takes.
-    let w = cur.run(p, is_space);
-    if let Some(k) = cur.s[p..w].iter().rposition(|&b| b == b'\r' || b == b'\n') {
-        return p + k + 1;
-    }
-    // Alternative 6, `\s+`, with `(?!\S)`: followed by a non-space, give back the last one.
-    if w < cur.s.len() && w - p > 1 {
-        w - 1
-    } else {
-        w
-    }
-}
 
-impl<'t> Pieces<'t> {
-    /// The piece at `pos` through the regex (any text).
-    fn regex_piece_end(&self) -> usize {
-        let m = regex().find_at(self.text, self.pos).expect("the split pattern matches every character");
-        debug_assert_eq!(m.start(), self.pos, "the split pattern matches every character");
-        let mut end = m.end();
-        let piece = m.as_str();
-        // A whitespace-only piece not ending in a line break came from the final `\s+`
-        // alternative; emulate `\s+(?!\S)` when a non-space follows it.
-        if end < self.text.len() && !piece.ends_with(['\r', '\n']) && piece.chars().all(char::is_whitespace) {
-            let last = piece.chars().next_back().map_or(0, char::len_utf8);
-            if piece.len() > last {
-                end -= last;
+    /// Alternative 2 without its prefix, at `q`: `[U]+[W]*C?`.
+    #[inline(always)]
+    fn word_upper(&self, q: usize) -> Option<usize> {
+        let (f, _) = self.get(q)?;
+        if f & U == 0 {
+            return None;
+        }
+        let e = self.run(self.run(q, U), W);
+        Some(e + self.contraction(e))
+    }
+
+    /// End of the piece starting at `p` (< the text's length), look-ahead emulation included.
+    #[inline(always)]
+    fn piece_end(&self, p: usize) -> usize {
+        let s = self.text.as_bytes();
+        let (c, clen) = self.at(p);
+        let prefix = c & (CRLF | L | N) == 0; // [^\r\n\p{L}\p{N}]
+        // Alternatives 1 and 2, each first with the optional prefix, then without.
+        if c & (U | W) != 0 || prefix {
+            if prefix {
+                if let Some(e) = self.word_lower(p + clen) {
+                    return e;
+                }
+            }
+            if c & (U | W) != 0 {
+                if let Some(e) = self.word_lower(p) {
+                    return e;
+                }
+            }
+            if prefix {
+                if let Some(e) = self.word_upper(p + clen) {
+                    return e;
+                }
+            }
+            if let Some(e) = self.word_upper(p) {
+                return e;
             }
         }
-        end
+        // Alternative 3: \p{N}{1,3}.
+        if c & N != 0 {
+            let mut e = p + clen;
+            for _ in 0..2 {
+                match self.get(e) {
+                    Some((f, len)) if f & N != 0 => e += len,
+                    _ => break,
+                }
+            }
+            return e;
+        }
+        // Alternative 4: ` ?[^\s\p{L}\p{N}]+[\r\n/]*`.
+        const NOT_PUNCT: u8 = S | L | N;
+        let r = if c & NOT_PUNCT == 0 {
+            Some(p)
+        } else if s[p] == b' ' && self.get(p + 1).is_some_and(|(f, _)| f & NOT_PUNCT == 0) {
+            Some(p + 1)
+        } else {
+            None
+        };
+        if let Some(r) = r {
+            let mut e = r;
+            while let Some((f, len)) = self.get(e) {
+                if f & NOT_PUNCT != 0 {
+                    break;
+                }
+                e += len;
+            }
+            while e < s.len() && matches!(s[e], b'\r' | b'\n' | b'/') {
+                e += 1;
+            }
+            return e;
+        }
+        // c is whitespace. Alternative 5, `\s*[\r\n]+`: the greedy \s* backs off to the last line
+        // break of the whitespace run, which [\r\n]+ then takes.
+        let mut w = p;
+        let mut last_break = None;
+        let mut last_len = 1;
+        while let Some((f, len)) = self.get(w) {
+            if f & S == 0 {
+                break;
+            }
+            if f & CRLF != 0 {
+                last_break = Some(w + 1);
+            }
+            last_len = len;
+            w += len;
+        }
+        if let Some(e) = last_break {
+            return e;
+        }
+        // Alternative 6, `\s+`, with `(?!\S)`: followed by a non-space, give back the last one.
+        if w < s.len() && w - p > last_len {
+            w - last_len
+        } else {
+            w
+        }
     }
 }
 
 impl<'t> Iterator for Pieces<'t> {
     type Item = &'t str;
 
+    #[inline]
     fn next(&mut self) -> Option<&'t str> {
-        let (bytes, pos) = (self.text.as_bytes(), self.pos);
-        if pos >= bytes.len() {
+        let pos = self.pos;
+        if pos >= self.text.len() {
             return None;
         }
-        if self.non_ascii < pos {
-            self.non_ascii = bytes[pos..].iter().position(|&b| b >= 0x80).map_or(bytes.len(), |i| pos + i);
-        }
-        // In an ASCII stretch, split without the regex when the answer does not depend on
-        // what follows the stretch; otherwise (and at non-ASCII characters) use the regex.
-        let mut end = None;
-        if pos < self.non_ascii {
-            let (e, seen) = ascii_piece_end(&bytes[..self.non_ascii], pos);
-            if seen < self.non_ascii || self.non_ascii == bytes.len() {
-                end = Some(e);
-            }
-        }
-        let end = end.unwrap_or_else(|| self.regex_piece_end());
-        let out = &self.text[pos..end];
+        let end = self.piece_end(pos);
         self.pos = end;
-        Some(out)
+        Some(&self.text[pos..end])
     }
 }
 
 /// Splits `text` into BPE pieces exactly as o200k's regex does.
 pub fn pieces(text: &str) -> Pieces<'_> {
-    let non_ascii = text.bytes().position(|b| b >= 0x80).unwrap_or(text.len());
-    Pieces { text, pos: 0, non_ascii }
+    let classes = (!text.is_ascii()).then(classes);
+    Pieces { text, pos: 0, classes }
 }
 
-/// Every piece through the regex (for tests).
+/// Builds the Unicode class table now (otherwise built on the first non-ASCII text).
+pub fn warm_up() {
+    let _ = classes();
+}
+
+/// Every piece through the regex crate running [`PATTERN`] (the tests' oracle).
 #[cfg(test)]
-fn regex_pieces(text: &str) -> Vec<&str> {
-    let mut p = Pieces { text, pos: 0, non_ascii: 0 };
+pub(crate) fn regex_pieces(text: &str) -> Vec<&str> {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(PATTERN).expect("split pattern compiles"));
     let mut out = Vec::new();
-    while p.pos < text.len() {
-        let end = p.regex_piece_end();
-        out.push(&text[p.pos..end]);
-        p.pos = end;
+    let mut pos = 0;
+    while pos < text.len() {
+        let m = re.find_at(text, pos).expect("the split pattern matches every character");
+        assert_eq!(m.start(), pos, "the split pattern matches every character");
+        let mut end = m.end();
+        let piece = m.as_str();
+        // A whitespace-only piece not ending in a line break came from the final `\s+`
+        // alternative; emulate `\s+(?!\S)` when a non-space follows it.
+        if end < text.len() && !piece.ends_with(['\r', '\n']) && piece.chars().all(char::is_whitespace) {
+            let last = piece.chars().next_back().map_or(0, char::len_utf8);
+            if piece.len() > last {
+                end -= last;
+            }
+        }
+        out.push(&text[pos..end]);
+        pos = end;
     }
     out
-}
-
-/// Builds the split regex now (otherwise built on first use).
-pub fn warm_up() {
-    let _ = regex();
 }
 
 #[cfg(test)]
@@ -334,6 +488,95 @@ mod tests {
             }
         }
         rec(&alphabet, &mut String::new(), 4);
+    }
+
+    #[test]
+    fn class_table_matches_regex_for_every_code_point() {
+        let table = classes();
+        let res: Vec<(u8, regex::Regex)> =
+            FLAG_CLASSES.iter().map(|&(f, p)| (f, regex::Regex::new(&format!("^{p}$")).unwrap())).collect();
+        let mut buf = [0u8; 4];
+        for cp in 0..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(cp) else { continue };
+            let s = c.encode_utf8(&mut buf);
+            let mut want = if c == '\r' || c == '\n' { CRLF } else { 0 };
+            for (f, re) in &res {
+                if re.is_match(s) {
+                    want |= f;
+                }
+            }
+            let got = if cp < 128 { ASCII[cp as usize] } else { table.flags(cp) };
+            assert_eq!(got, want, "U+{cp:04X}");
+        }
+    }
+
+    #[test]
+    fn only_long_s_folds_onto_a_contraction_letter() {
+        // `(?i:'s|'t|'re|'ve|'m|'ll|'d)` as the regex crate folds each letter.
+        for (letter, want) in [("s", "Ss\u{17F}"), ("t", "Tt"), ("r", "Rr"), ("e", "Ee"), ("v", "Vv"), ("m", "Mm"), ("l", "Ll"), ("d", "Dd")] {
+            let got: String = class_ranges(&format!("(?i:{letter})"))
+                .into_iter()
+                .flat_map(|(a, b)| (a..=b).filter_map(char::from_u32))
+                .collect();
+            assert_eq!(got, want, "{letter}");
+        }
+    }
+
+    /// One character of every combination of flags that occurs in Unicode (and the characters
+    /// the pattern names: line breaks, space, apostrophe, slash, the contraction letters).
+    fn unicode_alphabet() -> Vec<char> {
+        let table = classes();
+        let mut by_flags = std::collections::BTreeMap::new();
+        for cp in 128..=0x10FFFFu32 {
+            if let Some(c) = char::from_u32(cp) {
+                by_flags.entry(table.flags(cp)).or_insert(c);
+            }
+        }
+        let mut v: Vec<char> = by_flags.into_values().collect();
+        v.extend(['a', 'B', 's', 'L', 'e', '1', ' ', '\t', '\n', '\r', '\'', '.', '/', '\u{17F}']);
+        v
+    }
+
+    #[test]
+    fn unicode_splitter_matches_regex_exhaustively() {
+        let alpha = unicode_alphabet();
+        assert!(alpha.len() >= 20, "{alpha:?}");
+        fn rec(alpha: &[char], buf: &mut String, left: usize) {
+            check_ascii(buf);
+            if left == 0 {
+                return;
+            }
+            for &c in alpha {
+                buf.push(c);
+                rec(alpha, buf, left - 1);
+                buf.pop();
+            }
+        }
+        rec(&alpha, &mut String::new(), 4);
+    }
+
+    #[test]
+    fn unicode_splitter_matches_regex_on_random_text() {
+        let mut alpha = unicode_alphabet();
+        alpha.extend("日本語のテキスト한국어Привет мир مرحبا नमस्ते 🎉👍🏽 ǅʰ\u{301}٣Ⅻ½\u{a0}\u{3000}\u{85}\u{2028}—€’ſK".chars());
+        let mut x: u64 = 0x0dd_ba11_cafe;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..4000 {
+            let n = (next() % 60) as usize;
+            let s: String = (0..n).map(|_| alpha[(next() % alpha.len() as u64) as usize]).collect();
+            check_ascii(&s);
+        }
+        // Random code points of the whole range.
+        for _ in 0..300 {
+            let n = (next() % 200) as usize;
+            let s: String = (0..n).filter_map(|_| char::from_u32((next() % 0x11_0000) as u32)).collect();
+            check_ascii(&s);
+        }
     }
 
     #[test]

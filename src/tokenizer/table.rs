@@ -25,6 +25,10 @@ pub(crate) struct Table {
     slots: Box<[u32]>,
     /// The id of each single byte (every byte is a token).
     byte_ids: [u32; 256],
+    /// The id plus one of each two-byte token, indexed by `first << 8 | second` (0: none), so
+    /// the first round of a merge (every adjacent byte pair) needs no hashing. Filled while
+    /// the table is built; 256 KiB.
+    pair_ids: Box<[u32]>,
 }
 
 #[inline(always)]
@@ -80,8 +84,12 @@ impl Table {
     /// Builds the table of every ordinary token.
     pub(crate) fn build() -> Table {
         let mut slots = vec![EMPTY; SLOTS].into_boxed_slice(); // zeroed allocation
+        let mut pair_ids = vec![0u32; 1 << 16].into_boxed_slice();
         for id in 0..FIRST_SPECIAL {
             let bytes = token_bytes(id).expect("ordinary id in range");
+            if let [a, b] = *bytes {
+                pair_ids[(a as usize) << 8 | b as usize] = id + 1;
+            }
             let (mut i, tag) = slot_and_tag(hash(bytes));
             // Keys are distinct, so insertion only needs a free slot.
             while slots[i] != EMPTY {
@@ -89,7 +97,7 @@ impl Table {
             }
             slots[i] = (tag << ID_BITS) | (id + 1);
         }
-        let mut t = Table { slots, byte_ids: [0; 256] };
+        let mut t = Table { slots, byte_ids: [0; 256], pair_ids };
         for b in 0..=255u8 {
             t.byte_ids[b as usize] = t.get(&[b]).expect("every byte is a token");
         }
@@ -100,6 +108,12 @@ impl Table {
     #[inline]
     pub(crate) fn byte_id(&self, b: u8) -> u32 {
         self.byte_ids[b as usize]
+    }
+
+    /// The rank of the two-byte string `a b`, or `u32::MAX` if it is not a token.
+    #[inline(always)]
+    pub(crate) fn pair_rank(&self, a: u8, b: u8) -> u32 {
+        self.pair_ids[(a as usize) << 8 | b as usize].wrapping_sub(1)
     }
 
     /// The rank of `bytes`, if it is an ordinary token.
@@ -131,6 +145,11 @@ mod tests {
         let t = Table::build();
         for id in 0..FIRST_SPECIAL {
             assert_eq!(t.get(token_bytes(id).unwrap()), Some(id), "{id}");
+        }
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                assert_eq!(t.pair_rank(a, b), t.get(&[a, b]).unwrap_or(u32::MAX), "{a} {b}");
+            }
         }
         for miss in [&b""[..], b"<|start|>", b"\xff\xfe\xfd\xfc\xfb", b"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzqqq"] {
             assert_eq!(t.get(miss), None);
