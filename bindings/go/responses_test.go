@@ -47,7 +47,7 @@ func TestResponsesRender(t *testing.T) {
 	}
 	_, err = enc.ResponsesRender([]byte(`{"input":[{"role":"user","content":[{"type":"input_image","image_url":"x"}]}]}`), nil)
 	var he *Error
-	if !errors.As(err, &he) || he.Status != StatusInvalidArgument || !strings.Contains(he.Error(), "request.input[0].content[0]") {
+	if !errors.As(err, &he) || he.Status != StatusInvalidJSON || !strings.Contains(he.Error(), "request.input[0].content[0]") {
 		t.Errorf("image part: %v", err)
 	}
 }

@@ -355,6 +355,9 @@ func TestStepEvents(t *testing.T) {
 	r.Close()
 	if _, err := r.Step(1); !errors.Is(err, ErrClosed) {
 		t.Errorf("Step after Close: %v", err)
+	}
+}
+
 // Recover mode parses a malformed completion: a stray <|return|> after <|end|> (vLLM #50690).
 func TestParseRecover(t *testing.T) {
 	enc := testEncoding(t)

@@ -39,9 +39,9 @@ static void test_render(const harmony_encoding *enc) {
   harmony_tokens_free(&t);
 
   const char *image = "{\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_image\",\"image_url\":\"x\"}]}]}";
-  CHECK_STATUS(harmony_responses_render(enc, image, strlen(image), NULL, 0, &t, &err), HARMONY_ERROR_INVALID_ARGUMENT);
+  CHECK_STATUS(harmony_responses_render(enc, image, strlen(image), NULL, 0, &t, &err), HARMONY_ERROR_INVALID_JSON);
   CHECK(t.data == NULL && t.len == 0);
-  expect_error(err, HARMONY_ERROR_INVALID_ARGUMENT, "request.input[0].content[0]");
+  expect_error(err, HARMONY_ERROR_INVALID_JSON, "request.input[0].content[0]");
   CHECK_STATUS(harmony_responses_render(enc, req, strlen(req), "{\"colour\":1}", 12, &t, &err), HARMONY_ERROR_INVALID_JSON);
   expect_error(err, HARMONY_ERROR_INVALID_JSON, "colour");
   CHECK_STATUS(harmony_responses_render(enc, "{", 1, NULL, 0, &t, &err), HARMONY_ERROR_INVALID_JSON);

@@ -40,7 +40,7 @@ TEST(Responses, RenderErrorsNameTheItem) {
     harmony::responses_render(enc, R"({"input":[{"role":"user","content":[{"type":"input_file","file_id":"f"}]}]})");
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
-    EXPECT_EQ(e.status(), HARMONY_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(e.status(), HARMONY_ERROR_INVALID_JSON);
     EXPECT_NE(std::string(e.what()).find("request.input[0].content[0]"), std::string::npos) << e.what();
   }
   try {

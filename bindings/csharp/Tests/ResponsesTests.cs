@@ -51,7 +51,7 @@ namespace LibHarmony.Tests
         {
             var e = Assert.Throws<HarmonyException>(() => Responses.Render(_enc,
                 "{\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_image\",\"image_url\":\"x\"}]}]}"));
-            Assert.AreEqual(HarmonyStatus.InvalidArgument, e.Status);
+            Assert.AreEqual(HarmonyStatus.InvalidJson, e.Status);
             StringAssert.Contains("request.input[0].content[0]", e.Message);
             e = Assert.Throws<HarmonyException>(() => Responses.Render(_enc, "{\"input\":\"x\"}", "{\"colour\":1}"));
             Assert.AreEqual(HarmonyStatus.InvalidJson, e.Status);
