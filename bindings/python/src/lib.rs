@@ -256,6 +256,7 @@ fn message_of(m: &Bound<'_, PyAny>) -> Conv<Message> {
         content,
         channel: opt_string(m, "channel")?,
         content_type: opt_string(m, "content_type")?,
+        repairs: Vec::new(),
     })
 }
 

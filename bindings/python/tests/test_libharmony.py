@@ -233,7 +233,7 @@ def test_chat_completions_bridge_speaks_the_openai_sdk_types(lib: ModuleType) ->
     assert parsed[-1].choices[0].finish_reason == "tool_calls"
     with pytest.raises(lib.HarmonyError, match="request.messages: expected an array") as info:
         cc.render_request({"messages": "nope"})
-    assert info.value.status == "invalid_argument"
+    assert info.value.status == "invalid_json"
     with pytest.raises(lib.HarmonyError) as info:
         cc.render_request("{not json")
     assert info.value.status == "invalid_json"
