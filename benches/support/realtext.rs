@@ -83,11 +83,13 @@ pub fn text(class: Class, len: usize) -> String {
         Class::EmojiChat => emoji_chat(len),
         Class::Logs => logs(len),
     };
-    // Cut at a character boundary near `len` so every class has comparable size.
+    // Cut at the first character boundary at or after `len`, so every class has comparable
+    // size and a class with enough source text is never shorter than asked for (cutting
+    // *before* a multi-byte character left Arabic one byte short of 1 MiB on CI).
     if out.len() > len {
         let mut cut = len;
         while !out.is_char_boundary(cut) {
-            cut -= 1;
+            cut += 1;
         }
         out.truncate(cut);
     }
