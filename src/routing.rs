@@ -1,46 +1,71 @@
-//! What the bridges (Chat Completions today, Responses next) make of model output: which
-//! recipient is a function call, which channel is reasoning ([`route`]), and a parse of
-//! completion tokens that never fails on model output ([`OutputParser`]).
+//! What the bridges (Chat Completions and Responses) make of model output: which recipient is
+//! a function call, which channel is reasoning ([`route`]), and a parse of completion tokens
+//! that never fails on model output ([`OutputParser`], over the parser's recover mode).
 //!
 //! Both decisions live here, once, so that sibling bridges share them (STYLE.md: "bridges
 //! are siblings").
 //!
 //! Routing (documented in the README's bridge section):
 //! - a recipient `functions.NAME` is a call of function NAME, on any channel;
-//! - any other recipient — the built-in tools gpt-oss was trained on (`browser.*`, `python`,
-//!   `container.*`) and garbage (`functions.` with no name, `to=` plus special-token
-//!   spellings) — is not something a client can execute: its text is reasoning, as vLLM
-//!   routes built-in tool calls;
+//! - a recipient naming a built-in tool gpt-oss was trained on (`browser.*`, `python`,
+//!   `container.*`) is [`Route::Builtin`]: nothing a Chat client can execute, so its text is
+//!   reasoning there, as vLLM routes built-in tool calls; Responses shows `browser.*` calls
+//!   as `web_search_call` items;
+//! - any other recipient (garbage: `functions.` with no name, `to=` plus special-token
+//!   spellings) is reasoning;
 //! - a "recipient" that starts with `<|constrain|>` (0.0.8 reads
 //!   `<|channel|>final <|constrain|>json` that way, openai/harmony PR #144) is a content type,
-//!   so the message routes by its channel;
-//! - without a recipient, `analysis` is reasoning and everything else (final, commentary
-//!   preambles, no or unknown channel) is content for the user.
+//!   and `all` addresses everyone, so such messages route by their channel;
+//! - without a recipient, `analysis` is reasoning, `commentary` is a preamble for the user,
+//!   and everything else (final, no or unknown channel) is content for the user.
 
 use crate::parse::{ParseOptions, StreamParser, StreamState};
 use crate::tokenizer::{SpecialToken, STOP_TOKENS};
 use crate::{Content, Message, Role};
+use serde::Deserialize;
+use serde_json::Value;
 
 /// Where the text of one Harmony message goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    /// Hidden chain of thought (`reasoning_content`).
+    /// Hidden chain of thought (`analysis`; Chat: `reasoning_content`).
     Reasoning,
-    /// Text for the user (`content`).
+    /// Text for the user: a final answer, or a message with no or an unknown channel.
     Content,
+    /// A `commentary` message with no recipient: a preamble the model shows the user before
+    /// its tool calls (Chat: content; Responses: a message item with phase `commentary`).
+    Preamble,
     /// A call of the function with this name; the text is its arguments.
     FunctionCall(String),
+    /// A call of one of gpt-oss's built-in tools (`browser.*`, `python`, `container.*`), with
+    /// the recipient as written: nothing a Chat client can execute, so its text is reasoning
+    /// there; the Responses bridge shows `browser.*` calls as `web_search_call` items.
+    Builtin(String),
+}
+
+impl Route {
+    /// Whether the text goes to the user (content or a preamble).
+    pub fn is_content(&self) -> bool {
+        matches!(self, Route::Content | Route::Preamble)
+    }
 }
 
 /// The route of a message with this channel and recipient (see the module docs).
 pub fn route(channel: Option<&str>, recipient: Option<&str>) -> Route {
     let recipient = recipient
         .map(|r| r.trim().trim_start_matches("to="))
-        .filter(|r| !r.is_empty() && !r.starts_with(SpecialToken::Constrain.as_str()));
+        .filter(|r| !r.is_empty() && *r != "all" && !r.starts_with(SpecialToken::Constrain.as_str()));
     match recipient {
-        Some(r) => function_name(r).map_or(Route::Reasoning, |n| Route::FunctionCall(n.to_string())),
-        None if channel == Some("analysis") => Route::Reasoning,
-        None => Route::Content,
+        Some(r) => match function_name(r) {
+            Some(n) => Route::FunctionCall(n.to_string()),
+            None if is_builtin_tool(r) => Route::Builtin(r.to_string()),
+            None => Route::Reasoning,
+        },
+        None => match channel {
+            Some("analysis") => Route::Reasoning,
+            Some("commentary") => Route::Preamble,
+            _ => Route::Content,
+        },
     }
 }
 
@@ -58,53 +83,118 @@ pub fn is_builtin_tool(recipient: &str) -> bool {
     recipient == "python" || recipient.starts_with("browser.") || recipient.starts_with("container.")
 }
 
-/// The parse options of the bridges. This is the one place their parse mode is chosen.
-#[allow(clippy::needless_update)]
+/// A request's `tool_choice`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ToolChoice {
+    #[default]
+    Auto,
+    None,
+    Required,
+    /// `{"type":"function","function":{"name":NAME}}`.
+    Function(String),
+}
+
+impl ToolChoice {
+    /// Reads a `tool_choice` value (`"auto"`, `"none"`, `"required"` or a named function).
+    pub fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Null => Ok(ToolChoice::Auto),
+            Value::String(s) => match s.as_str() {
+                "auto" => Ok(ToolChoice::Auto),
+                "none" => Ok(ToolChoice::None),
+                "required" => Ok(ToolChoice::Required),
+                other => Err(format!("tool_choice `{other}` is not auto, none, required or a named function")),
+            },
+            Value::Object(o) => match o.get("function").and_then(|f| f.get("name")).and_then(Value::as_str) {
+                Some(name) => Ok(ToolChoice::Function(name.to_string())),
+                None => Err("tool_choice object needs function.name".into()),
+            },
+            _ => Err("tool_choice must be a string or an object".into()),
+        }
+    }
+
+    /// Reads a Responses request's `tool_choice`: `"auto"`, `"none"`, `"required"`,
+    /// `{"type":"function","name":NAME}`; anything else (a hosted tool, `allowed_tools`) is
+    /// `auto` on the output side.
+    pub fn from_responses_value(v: &Value) -> Self {
+        match v {
+            Value::Object(o) if o.get("type").and_then(Value::as_str) == Some("function") => match o.get("name").and_then(Value::as_str) {
+                Some(name) => ToolChoice::Function(name.to_string()),
+                None => ToolChoice::Auto,
+            },
+            Value::String(_) => Self::from_value(v).unwrap_or_default(),
+            _ => ToolChoice::Auto,
+        }
+    }
+}
+
+/// Whether a bridge shows a call of `name` after `calls` shown calls: `tool_choice: "none"`
+/// shows none, a named function only one call of it, and `parallel_tool_calls: false` only
+/// the first call (the others are dropped, as OpenAI's API would never have sampled them).
+pub fn allows_call(choice: &ToolChoice, parallel_tool_calls: bool, calls: usize, name: &str) -> bool {
+    match choice {
+        ToolChoice::None => false,
+        ToolChoice::Function(f) => f == name && calls == 0,
+        ToolChoice::Auto | ToolChoice::Required => parallel_tool_calls || calls == 0,
+    }
+}
+
+impl<'de> Deserialize<'de> for ToolChoice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        ToolChoice::from_value(&Value::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The parse options of the bridges: the parser's recover mode (issue 11), so that no model
+/// output is an error. This is the one place their parse mode is chosen.
 pub fn bridge_parse_options() -> ParseOptions {
-    ParseOptions { strict: false, fix_constrain_recipient: true, ..ParseOptions::default() }
+    ParseOptions::recover()
 }
 
 /// How a message ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
-    /// By this stop token (`<|end|>`, `<|return|>` or `<|call|>`).
+    /// By this token: a stop token (`<|end|>`, `<|return|>` or `<|call|>`), or a token that
+    /// began the next message (`<|start|>`, `<|channel|>` in content: recover mode's
+    /// "message not ended"). Also reported alone for a stray stop token between messages,
+    /// which still says how the model stopped.
     Stop(u32),
     /// By the end of the tokens.
     Eos,
 }
 
-/// What one token did: a message started (its route is [`OutputParser::route`]), text was
-/// added to it, it ended — any of these, in that order.
+/// What one token did to one message: it started (its route is `route`), text was added to
+/// it, it ended — any of these, in that order. One token can make several steps (end one
+/// message and open the next; a whole recovered message at once).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Step<'a> {
     pub started: bool,
     pub delta: &'a str,
     pub ended: Option<Ending>,
-    /// Route of the current (or just ended) message.
+    /// Route of the message.
     pub route: &'a Route,
-    /// Its content so far.
+    /// Its content so far (all of it when `ended`).
     pub text: &'a str,
 }
 
 /// Completion tokens (after a prompt rendered for completion by the assistant) → message
-/// events, never an error for any sequence of vocabulary ids.
-///
-/// Until the parser's recover mode lands, recovery happens here, on the public `StreamParser`
-/// API: a stray stop token or `<|constrain|>` between messages is skipped; any other token where `<|start|>`
-/// belongs opens an assistant message as if `<|start|>assistant` had preceded it; a
-/// `<|start|>` inside a header restarts the header; a header that does not parse makes its
-/// message a header-less one (content); a header cut by a stop token or by the end of the
-/// tokens becomes a message of its words (lenient parsing). Deltas are cut from the current
-/// content, not taken from the parser's last delta, so the deltas of a message always join to
-/// its content.
+/// steps, never an error for any sequence of token ids: the parser runs in recover mode
+/// ([`bridge_parse_options`]), which decides what malformed output meant; this type only
+/// routes its messages and cuts deltas. Deltas are cut from the current content (the parser's
+/// loss-free view), so the deltas of a message always join to its content, and a streamed
+/// parse gives exactly the steps of a whole one.
 #[derive(Debug, Clone)]
 pub struct OutputParser {
     parser: StreamParser,
     route: Route,
-    /// Bytes of the current message's content already given out as deltas.
+    /// A message is open: its `started` step was given.
+    open: bool,
+    /// Bytes of the open message's content already given out as deltas.
     streamed: usize,
-    /// Recoveries made so far (a count, for logging and tests).
-    repairs: usize,
+    /// Messages of the parser already given out as ended.
+    done: usize,
+    /// Stray stop tokens seen between messages.
+    strays: usize,
     finished: bool,
 }
 
@@ -127,8 +217,10 @@ impl OutputParser {
         OutputParser {
             parser: StreamParser::new(Some(Role::Assistant), bridge_parse_options()),
             route: Route::Content,
+            open: false,
             streamed: 0,
-            repairs: 0,
+            done: 0,
+            strays: 0,
             finished: false,
         }
     }
@@ -138,128 +230,75 @@ impl OutputParser {
         &self.route
     }
 
-    /// How many times the parser recovered from malformed output.
+    /// The messages completed so far, each with the repairs recover mode made to it.
+    pub fn messages(&self) -> &[Message] {
+        self.parser.messages()
+    }
+
+    /// Where the parser is (inside a message's header or content, or between messages).
+    pub fn state(&self) -> StreamState {
+        self.parser.state()
+    }
+
+    /// How many repairs the parse has made to malformed model output so far.
     pub fn repairs(&self) -> usize {
-        self.repairs
+        self.parser.messages().iter().map(|m| m.repairs.len()).sum::<usize>() + self.parser.current_repairs().len()
     }
 
-    /// Content of the current message so far, or of the message that just ended.
-    pub fn message_text(&self) -> &str {
-        match self.parser.state() {
-            StreamState::Content => self.parser.current_content(),
-            _ => self.parser.messages().last().map(text_of).unwrap_or(""),
-        }
-    }
-
-    fn idle(&self) -> Step<'_> {
-        Step { started: false, delta: "", ended: None, route: &self.route, text: "" }
-    }
-
-    fn restart(&mut self, role: Option<Role>) {
-        self.parser = StreamParser::new(role, bridge_parse_options());
-        self.repairs += 1;
-    }
-
-    /// Consumes one token (ids outside the vocabulary are the caller's to reject).
-    pub fn process(&mut self, token: u32) -> Step<'_> {
-        let start = SpecialToken::Start.id();
-        let message = SpecialToken::Message.id();
-        let is_stop = STOP_TOKENS.contains(&token);
+    /// Consumes one token and calls `f` with each step it made (often none).
+    pub fn process(&mut self, token: u32, f: impl FnMut(Step<'_>)) {
         if self.finished {
-            return self.idle();
+            return;
         }
-        match self.parser.state() {
-            StreamState::ExpectStart if token != start => {
-                if token == SpecialToken::Constrain.id() {
-                    // A stray `<|constrain|>` after a message (issue 11) starts nothing.
-                    self.repairs += 1;
-                    return self.idle();
-                }
-                if is_stop {
-                    // A stray stop token after a finished message: nothing to parse, but
-                    // it still says how the model stopped.
-                    self.repairs += 1;
-                    return Step { ended: Some(Ending::Stop(token)), ..self.idle() };
-                }
-                self.restart(Some(Role::Assistant));
-            }
-            StreamState::Header if token == start => self.restart(None),
-            _ => {}
-        }
-        let before = self.parser.state();
-        let count = self.parser.messages().len();
-        if self.parser.process(token).is_err() {
-            if before == StreamState::Header && token == message {
-                // An unparsable header: keep the text as a header-less message.
-                self.restart(Some(Role::Assistant));
-                let _ = self.parser.process(message);
-            } else {
-                self.restart(None);
-                return self.idle();
-            }
-        }
-        let after = self.parser.state();
-        match (before, after) {
-            (StreamState::Content, StreamState::Content) => {
-                let text = self.parser.current_content();
-                let delta = text.get(self.streamed..).unwrap_or("");
-                self.streamed = text.len();
-                Step { started: false, delta, ended: None, route: &self.route, text }
-            }
-            (_, StreamState::Content) => {
-                self.route = route(self.parser.current_channel(), self.parser.current_recipient());
-                self.streamed = 0;
-                Step { started: true, delta: "", ended: None, route: &self.route, text: "" }
-            }
-            (StreamState::Content, _) => {
-                let text = self.parser.messages().last().map(text_of).unwrap_or("");
-                let delta = text.get(self.streamed..).unwrap_or("");
-                self.streamed = text.len();
-                Step { started: false, delta, ended: Some(Ending::Stop(token)), route: &self.route, text }
-            }
-            (StreamState::Header, _) if self.parser.messages().len() > count => {
-                // A header cut short by a stop token became a message of its words.
-                self.repairs += 1;
-                let m = self.parser.messages().last().expect("a message was added");
-                self.route = route(m.channel.as_deref(), m.recipient.as_deref());
-                let delta = text_of(m);
-                self.streamed = delta.len();
-                Step { started: true, delta, ended: Some(Ending::Stop(token)), route: &self.route, text: delta }
-            }
-            _ => self.idle(),
-        }
+        // Recover mode fails on nothing but a finished parser, which `finished` rules out.
+        let _ = self.parser.process(token);
+        let stray = STOP_TOKENS.contains(&token) && self.parser.messages().len() == self.done;
+        self.steps(Ending::Stop(token), f, stray);
     }
 
-    /// Ends the tokens. `ended` is `Some(Ending::Eos)` when they ended inside a message or
-    /// its header (`started` too when a cut header became a message). Later calls do nothing.
-    pub fn finish(&mut self) -> Step<'_> {
+    /// Ends the tokens, calling `f` with the last steps (`ended` is `Ending::Eos` for a
+    /// message the end cut short, or a header recovered as a message). Later calls do nothing.
+    pub fn finish(&mut self, f: impl FnMut(Step<'_>)) {
         if self.finished {
-            return self.idle();
+            return;
         }
         self.finished = true;
-        match self.parser.state() {
-            StreamState::ExpectStart => self.idle(),
-            StreamState::Content => {
-                let _ = self.parser.process_eos();
-                let text = self.parser.messages().last().map(text_of).unwrap_or("");
+        let _ = self.parser.process_eos();
+        self.steps(Ending::Eos, f, false);
+    }
+
+    fn steps(&mut self, ending: Ending, mut f: impl FnMut(Step<'_>), stray: bool) {
+        let messages = self.parser.messages();
+        for (i, m) in messages.iter().enumerate().skip(self.done) {
+            let text = text_of(m);
+            if self.open && i == self.done {
                 let delta = text.get(self.streamed..).unwrap_or("");
-                self.streamed = text.len();
-                Step { started: false, delta, ended: Some(Ending::Eos), route: &self.route, text }
+                f(Step { started: false, delta, ended: Some(ending), route: &self.route, text });
+            } else {
+                self.route = route(m.channel.as_deref(), m.recipient.as_deref());
+                f(Step { started: true, delta: text, ended: Some(ending), route: &self.route, text });
             }
-            StreamState::Header => {
-                // As if the header had been cut by a stop token: its words are the message.
-                let count = self.parser.messages().len();
-                let ok = self.parser.process(SpecialToken::End.id()).is_ok();
-                if ok && self.parser.messages().len() > count {
-                    self.repairs += 1;
-                    let m = self.parser.messages().last().expect("a message was added");
-                    self.route = route(m.channel.as_deref(), m.recipient.as_deref());
-                    let delta = text_of(m);
-                    self.streamed = delta.len();
-                    return Step { started: true, delta, ended: Some(Ending::Eos), route: &self.route, text: delta };
-                }
-                Step { started: false, delta: "", ended: Some(Ending::Eos), route: &self.route, text: "" }
+            self.open = false;
+            self.streamed = 0;
+        }
+        self.done = messages.len();
+        if stray {
+            self.strays += 1;
+            f(Step { started: false, delta: "", ended: Some(ending), route: &self.route, text: "" });
+        }
+        if self.parser.state() == StreamState::Content {
+            let text = self.parser.current_content();
+            let started = !self.open;
+            if started {
+                self.route = route(self.parser.current_channel(), self.parser.current_recipient());
+                self.open = true;
+                self.streamed = 0;
             }
+            let delta = text.get(self.streamed..).unwrap_or("");
+            if started || !delta.is_empty() {
+                f(Step { started, delta, ended: None, route: &self.route, text });
+            }
+            self.streamed = text.len();
         }
     }
 }
@@ -275,13 +314,14 @@ mod tests {
         assert_eq!(route(Some("commentary"), Some("functions.bash<|channel|>commentary")), Route::FunctionCall("bash".into()));
         for builtin in ["browser.search", "python", "container.exec"] {
             assert!(is_builtin_tool(builtin));
-            assert_eq!(route(Some("analysis"), Some(builtin)), Route::Reasoning);
+            assert_eq!(route(Some("analysis"), Some(builtin)), Route::Builtin(builtin.into()));
         }
+        assert_eq!(route(Some("commentary"), Some("all")), Route::Preamble);
         assert_eq!(route(Some("commentary"), Some("functions.")), Route::Reasoning);
         assert_eq!(route(Some("final"), Some("<|constrain|>json")), Route::Content);
         assert_eq!(route(Some("analysis"), None), Route::Reasoning);
         assert_eq!(route(Some("final"), None), Route::Content);
-        assert_eq!(route(Some("commentary"), None), Route::Content);
+        assert_eq!(route(Some("commentary"), None), Route::Preamble);
         assert_eq!(route(None, None), Route::Content);
     }
 }

@@ -17,9 +17,7 @@ fn opts() -> ChatOptions {
 /// conversation.
 fn reference_render(conv: Value) -> Vec<u32> {
     let conv: openai_harmony::chat::Conversation = serde_json::from_value(conv).unwrap();
-    common::reference()
-        .render_conversation_for_completion(&conv, openai_harmony::chat::Role::Assistant, None)
-        .unwrap()
+    common::reference().render_conversation_for_completion(&conv, openai_harmony::chat::Role::Assistant, None).unwrap()
 }
 
 fn system(effort: &str, fn_tools: bool) -> Value {
@@ -124,8 +122,10 @@ fn request_errors_name_what_is_wrong() {
     let cases = [
         (json!({"messages": [{"role": "wizard", "content": "x"}]}), "messages[0].role: unknown role `wizard`"),
         (json!({"messages": [{"role": "tool", "tool_call_id": "nope", "content": "x"}]}), "unknown tool_call_id `nope`"),
-        (json!({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}),
-            "messages[0].content[0]: unsupported content part type `image_url`"),
+        (
+            json!({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}),
+            "messages[0].content[0]: unsupported content part type `image_url`",
+        ),
         (json!({"messages": "hi"}), "request.messages: expected an array"),
         (json!({"reasoning_effort": "max", "messages": []}), "reasoning_effort"),
         (json!([1]), "request: expected an object"),
@@ -143,7 +143,8 @@ fn completion(text: &str) -> Vec<u32> {
 
 #[test]
 fn response_with_reasoning_and_answer() {
-    let c = completion("<|channel|>analysis<|message|>User asks 2+2.<|end|><|start|>assistant<|channel|>final<|message|>2 + 2 = 4.<|return|>");
+    let c =
+        completion("<|channel|>analysis<|message|>User asks 2+2.<|end|><|start|>assistant<|channel|>final<|message|>2 + 2 = 4.<|return|>");
     let r = parse_response(&c, &ChatOptions::default()).unwrap();
     assert_eq!(r["object"], "chat.completion");
     let choice = &r["choices"][0];
@@ -204,7 +205,13 @@ fn unknown_tokens_are_errors_in_the_bridge() {
 #[test]
 fn chunks_join_to_the_response_and_look_like_openai_chunks() {
     let c = completion("<|channel|>analysis<|message|>Think 日本 🎉.<|end|><|start|>assistant<|channel|>commentary<|message|>Checking.<|end|><|start|>assistant to=functions.lookup<|channel|>commentary <|constrain|>json<|message|>{\"q\": \"日本\"}<|call|>");
-    let o = ChatOptions { id: "chatcmpl-1".into(), created: 1_700_000_000, model: "gpt-oss-20b".into(), tool_call_id_seed: Some(1), ..ChatOptions::default() };
+    let o = ChatOptions {
+        id: "chatcmpl-1".into(),
+        created: 1_700_000_000,
+        model: "gpt-oss-20b".into(),
+        tool_call_id_seed: Some(1),
+        ..ChatOptions::default()
+    };
     let chunks = stream_chunks(&c, &o).unwrap();
     assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
     assert!(chunks[1..].iter().all(|ch| ch["choices"][0]["delta"].get("role").is_none()));
@@ -264,9 +271,13 @@ fn round_trip_rerenders_the_models_tokens() {
     assert_eq!(&prompt2[..prompt.len()], &prompt[..]);
     assert_eq!(&prompt2[prompt.len()..prompt.len() + turn1.len()], &turn1[..]);
     let tool_msg = harmony::tokenizer::decode_utf8(&prompt2[prompt.len() + turn1.len()..]).unwrap();
-    assert_eq!(tool_msg, "<|start|>functions.get_current_weather to=assistant<|channel|>commentary<|message|>{\"temp\":20}<|end|><|start|>assistant");
+    assert_eq!(
+        tool_msg,
+        "<|start|>functions.get_current_weather to=assistant<|channel|>commentary<|message|>{\"temp\":20}<|end|><|start|>assistant"
+    );
     // Turn 2: reasoning then the final answer; re-rendered, the earlier analysis is dropped.
-    let turn2 = completion("<|channel|>analysis<|message|>It is 20.<|end|><|start|>assistant<|channel|>final<|message|>20 degrees.<|return|>");
+    let turn2 =
+        completion("<|channel|>analysis<|message|>It is 20.<|end|><|start|>assistant<|channel|>final<|message|>20 degrees.<|return|>");
     let resp2 = parse_response(&turn2, &ChatOptions::default()).unwrap();
     assert_eq!(resp2["choices"][0]["finish_reason"], "stop");
     let mut req3 = req2.clone();
@@ -456,7 +467,9 @@ fn finish_reasons() {
 fn tool_choice_and_parallel_tool_calls_on_the_output_side() {
     let two = "<|channel|>commentary to=functions.a<|message|>{}<|end|><|start|>assistant<|channel|>commentary to=functions.b<|message|>{}<|call|>";
     let names = |r: &Value| -> Vec<String> {
-        message(r)["tool_calls"].as_array().map_or(vec![], |c| c.iter().map(|c| c["function"]["name"].as_str().unwrap().to_string()).collect())
+        message(r)["tool_calls"]
+            .as_array()
+            .map_or(vec![], |c| c.iter().map(|c| c["function"]["name"].as_str().unwrap().to_string()).collect())
     };
     let with = |req: Value| seeded().with_request(&req.to_string()).unwrap();
     let r = parse(two, &with(json!({"messages": [], "parallel_tool_calls": false})));
@@ -531,7 +544,10 @@ fn response_formats_close_the_developer_message() {
     let dev_start = text.find("<|start|>developer<|message|>").unwrap();
     let dev = &text[dev_start..text[dev_start..].find("<|end|>").unwrap() + dev_start];
     assert!(dev.starts_with("<|start|>developer<|message|># Instructions\n\nBe helpful.\n\n# Tools\n\n## functions\n\n"), "{dev}");
-    assert!(dev.ends_with("} // namespace functions\n\n# Response Formats\n\n## shopping_list\n\n// Items.\n{\"type\":\"object\"}"), "{dev}");
+    assert!(
+        dev.ends_with("} // namespace functions\n\n# Response Formats\n\n## shopping_list\n\n// Items.\n{\"type\":\"object\"}"),
+        "{dev}"
+    );
     let body = &dev["<|start|>developer<|message|>".len()..];
     let encoded = harmony::tokenizer::encode(body, AllowedSpecial::None);
     let at = tokens.windows(encoded.len()).position(|w| w == encoded.as_slice());
@@ -550,7 +566,11 @@ fn malformed_completions_recover() {
         ("<|start|>assistant<|channel|>final<|message|>Doubled start<|return|>", "Doubled start", ""),
         ("<|channel|><|message|>No channel name<|end|>", "No channel name", ""),
         ("I can't help with that.", "I can't help with that.", ""),
-        ("I can't help with that.<|end|>", "I can't help with that.", ""),
+        // Header-less text ended by `<|end|>` is the analysis the model forgot to label (the
+        // tokens of openai/harmony#80 show it: the final answer follows later), so it is
+        // reasoning, and with no final answer the finish reason says the turn is unfinished.
+        ("I can't help with that.<|end|>", "", "I can't help with that."),
+        ("I can't help with that.<|return|>", "I can't help with that.", ""),
         ("<|channel|>analysis<|message|>A<|end|><|constrain|><|call|><|start|>assistant<|channel|>final<|message|>B<|return|>", "B", "A"),
     ];
     for (text, content, reasoning) in cases {
@@ -568,10 +588,11 @@ mod properties {
     /// Token ids a model can emit, weighted towards Harmony's control tokens and the words
     /// of headers, so that random sequences reach every state.
     fn token() -> impl Strategy<Value = u32> {
-        let words: Vec<u32> = ["assistant", "analysis", "final", "commentary", " to=functions.f", " to=python", "json", "{\"a\":1}", "Hi", " ", "日本", "\n"]
-            .iter()
-            .flat_map(|w| completion(w))
-            .collect();
+        let words: Vec<u32> =
+            ["assistant", "analysis", "final", "commentary", " to=functions.f", " to=python", "json", "{\"a\":1}", "Hi", " ", "日本", "\n"]
+                .iter()
+                .flat_map(|w| completion(w))
+                .collect();
         prop_oneof![
             4 => prop::sample::select(vec![
                 SpecialToken::Start.id(), SpecialToken::End.id(), SpecialToken::Message.id(), SpecialToken::Channel.id(),
@@ -624,7 +645,8 @@ fn cli_chat_parse_options() {
         child.stdin.take().unwrap().write_all(input).unwrap();
         child.wait_with_output().unwrap()
     };
-    let c = serde_json::to_string(&completion("<|channel|>analysis<|message|>R<|end|><|start|>assistant<|channel|>final<|message|>Hi")).unwrap();
+    let c = serde_json::to_string(&completion("<|channel|>analysis<|message|>R<|end|><|start|>assistant<|channel|>final<|message|>Hi"))
+        .unwrap();
     let o = run(&["chat", "parse", "--finish-reason", "stop", "--reasoning-field", "reasoning"], c.as_bytes());
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -652,7 +674,9 @@ fn cli_chat_parse_options() {
 #[test]
 fn ffi_chat_stream_next_lends_the_same_chunks() {
     use harmony::ffi::chat::*;
-    use harmony::ffi::{harmony_encoding, harmony_encoding_free, harmony_encoding_new, harmony_status, harmony_string, harmony_string_free};
+    use harmony::ffi::{
+        harmony_encoding, harmony_encoding_free, harmony_encoding_new, harmony_status, harmony_string, harmony_string_free,
+    };
     use std::ffi::c_char;
     use std::ptr::{null, null_mut};
     let tokens = completion("<|channel|>analysis<|message|>Think 日本.<|end|><|start|>assistant<|channel|>commentary to=functions.f <|constrain|>json<|message|>{\"a\": 1}<|call|>");
@@ -692,7 +716,10 @@ fn ffi_chat_stream_next_lends_the_same_chunks() {
         assert!(lent.len() < tokens.len(), "header tokens produce no chunk");
         assert!(moves <= 3, "one buffer, reused ({moves} moves for {} chunks)", lent.len());
         let (mut data, mut len): (*const c_char, usize) = (null(), 0);
-        assert_eq!(harmony_chat_stream_next(null_mut(), 1, &mut data, &mut len, null_mut()), harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
+        assert_eq!(
+            harmony_chat_stream_next(null_mut(), 1, &mut data, &mut len, null_mut()),
+            harmony_status::HARMONY_ERROR_INVALID_ARGUMENT
+        );
         assert_eq!(harmony_chat_stream_next(a, 1, null_mut(), &mut len, null_mut()), harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
         assert_eq!(harmony_chat_stream_next(a, 1, &mut data, null_mut(), null_mut()), harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
         assert_eq!(harmony_chat_stream_next(a, 201_089, &mut data, &mut len, null_mut()), harmony_status::HARMONY_ERROR_UNKNOWN_TOKEN);

@@ -115,10 +115,121 @@ fn the_corpus_fails_or_differs_in_strict_mode() {
     for (c, raw) in corpus() {
         let strict = harmony::parse_completion(&c.tokens, c.role, ParseOptions { fix_constrain_recipient: true, ..Default::default() });
         let same = strict.as_ref().map(|m| json(m) == c.want).unwrap_or(false);
-        let well_formed = ["well-formed", "to-before-channel", "to-before-channel-json", "lmstudio-call-eos", "constrain-without-recipient", "constrain-without-recipient-analysis-first", "call-ended-by-eos", "call-ended-by-eos-stripped", "split-emoji", "analysis-builtin-browser"]
-            .contains(&c.id.as_str());
+        let well_formed = [
+            "well-formed",
+            "to-before-channel",
+            "to-before-channel-json",
+            "lmstudio-call-eos",
+            "constrain-without-recipient",
+            "constrain-without-recipient-analysis-first",
+            "call-ended-by-eos",
+            "call-ended-by-eos-stripped",
+            "split-emoji",
+            "analysis-builtin-browser",
+        ]
+        .contains(&c.id.as_str());
         assert_eq!(same, well_formed, "{} ({})", c.id, raw["shape"]);
     }
+}
+
+/// The Chat Completions bridge over the corpus (issue 11 §2: its parse side is recover mode):
+/// each case's hand-checked messages, routed (`harmony::routing::route`), are exactly the
+/// response's content, reasoning and tool calls, and the streamed chunks fold to it.
+#[test]
+fn the_chat_bridge_answers_the_corpus_with_its_messages() {
+    use harmony::chat_completions::{join_chunks, parse_response, stream_chunks, ChatOptions};
+    use harmony::routing::{route, Route};
+    let mut checked = 0;
+    for (c, raw) in corpus() {
+        if c.role != Some(Role::Assistant) || c.tokens.iter().any(|&t| t >= VOCAB_SIZE) {
+            continue; // the bridge parses completions of an assistant prompt, and rejects unknown ids
+        }
+        let (mut content, mut reasoning, mut calls) = (Vec::new(), Vec::new(), Vec::new());
+        for m in c.want.as_array().unwrap() {
+            let text = m["content"].as_str().unwrap_or_default();
+            match route(m["channel"].as_str(), m["recipient"].as_str()) {
+                Route::Content | Route::Preamble => content.push(text),
+                Route::Reasoning | Route::Builtin(_) => reasoning.push(text),
+                Route::FunctionCall(name) => calls.push((name, text.to_string())),
+            }
+        }
+        let o = ChatOptions { tool_call_id_seed: Some(1), ..ChatOptions::default() };
+        let r = parse_response(&c.tokens, &o).unwrap_or_else(|e| panic!("{}: {e}", c.id));
+        let m = &r["choices"][0]["message"];
+        let what = format!("{} ({}): {r}", c.id, raw["source"]);
+        let joined = |v: &Vec<&str>| {
+            if v.is_empty() {
+                Value::Null
+            } else {
+                Value::from(v.join("\n"))
+            }
+        };
+        assert_eq!(m["content"], joined(&content), "content of {what}");
+        assert_eq!(m["reasoning_content"], joined(&reasoning), "reasoning of {what}");
+        let got: Vec<(String, String)> = m["tool_calls"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|t| (t["function"]["name"].as_str().unwrap().to_string(), t["function"]["arguments"].as_str().unwrap().to_string()))
+            .collect();
+        assert_eq!(got, calls, "tool calls of {what}");
+        assert_eq!(join_chunks(&stream_chunks(&c.tokens, &o).unwrap(), &o), r, "streamed {what}");
+        checked += 1;
+    }
+    assert!(checked >= 40, "{checked} assistant cases");
+}
+
+/// The Responses bridge over the corpus: one output item per hand-checked message, of the
+/// type its route gives, with its text; streaming events end in the same response.
+#[test]
+fn the_responses_bridge_answers_the_corpus_with_its_messages() {
+    use harmony::responses::{parse_response, stream_events, ResponsesOptions};
+    use harmony::routing::{route, Route};
+    let mut checked = 0;
+    for (c, raw) in corpus() {
+        if c.role != Some(Role::Assistant) || c.tokens.iter().any(|&t| t >= VOCAB_SIZE) {
+            continue;
+        }
+        let want: Vec<(&str, String)> = c
+            .want
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                let text = m["content"].as_str().unwrap_or_default().to_string();
+                let kind = match route(m["channel"].as_str(), m["recipient"].as_str()) {
+                    Route::Content | Route::Preamble => "message",
+                    Route::FunctionCall(_) => "function_call",
+                    Route::Builtin(r) if r.starts_with("browser.") => "web_search_call",
+                    Route::Builtin(_) | Route::Reasoning => "reasoning",
+                };
+                (kind, text)
+            })
+            .collect();
+        let o = ResponsesOptions::default();
+        let r = parse_response(&c.tokens, &o).unwrap_or_else(|e| panic!("{}: {e}", c.id));
+        let got: Vec<(&str, String)> = r["output"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                let kind = i["type"].as_str().unwrap();
+                let text = match kind {
+                    "function_call" => i["arguments"].as_str().unwrap().to_string(),
+                    "web_search_call" => String::new(),
+                    _ => i["content"][0]["text"].as_str().unwrap_or_default().to_string(),
+                };
+                (kind, text)
+            })
+            .collect();
+        let want: Vec<(&str, String)> =
+            want.into_iter().map(|(k, t)| if k == "web_search_call" { (k, String::new()) } else { (k, t) }).collect();
+        assert_eq!(got, want, "{} ({})", c.id, raw["source"]);
+        let events = stream_events(&c.tokens, &o).unwrap();
+        assert_eq!(events.last().unwrap()["response"], r, "{}: streamed", c.id);
+        checked += 1;
+    }
+    assert!(checked >= 40, "{checked} assistant cases");
 }
 
 fn text(m: &Message) -> &str {

@@ -19,9 +19,7 @@ fn reference_render(messages: Vec<Value>) -> Vec<u32> {
     let conv: openai_harmony::chat::Conversation = serde_json::from_value(json!({ "messages": messages })).unwrap();
     // (0.0.8's auto-drop does nothing here: no expected conversation ends with a final answer
     // after analysis.)
-    common::reference()
-        .render_conversation_for_completion(&conv, openai_harmony::chat::Role::Assistant, None)
-        .unwrap()
+    common::reference().render_conversation_for_completion(&conv, openai_harmony::chat::Role::Assistant, None).unwrap()
 }
 
 fn system(effort: &str, browser: bool) -> Value {
@@ -69,7 +67,8 @@ fn encode(text: &str) -> Vec<u32> {
 #[test]
 fn string_input_and_instructions() {
     let got = render(json!({"model": "gpt-oss-120b", "instructions": "Be brief.", "input": "Hello!", "temperature": 0.2}));
-    let want = reference_render(vec![system("Medium", false), developer(Some("Be brief."), None), json!({"role": "user", "content": "Hello!"})]);
+    let want =
+        reference_render(vec![system("Medium", false), developer(Some("Be brief."), None), json!({"role": "user", "content": "Hello!"})]);
     assert_eq!(got, want);
 }
 
@@ -103,7 +102,8 @@ fn reasoning_effort_values() {
 fn function_tools_and_tool_choice_none() {
     let got = render(json!({"input": "Weather?", "tools": [weather_tool()], "tool_choice": "auto", "parallel_tool_calls": false}));
     let tools = json!([{"name": "get_weather", "description": "Gets the weather", "parameters": weather_params()}]);
-    let want = reference_render(vec![system("Medium", false), developer(None, Some(tools)), json!({"role": "user", "content": "Weather?"})]);
+    let want =
+        reference_render(vec![system("Medium", false), developer(None, Some(tools)), json!({"role": "user", "content": "Weather?"})]);
     assert_eq!(got, want);
     let got = render(json!({"input": "Weather?", "tools": [weather_tool()], "tool_choice": "none"}));
     assert_eq!(got, reference_render(vec![system("Medium", false), json!({"role": "user", "content": "Weather?"})]));
@@ -146,8 +146,10 @@ fn multi_turn_tool_use_with_several_calls_and_reasoning_between_calls() {
         {"type": "function_call_output", "call_id": "call_a", "output": [{"type": "input_text", "text": "{\"temp\":25}"}]},
     ]}));
     let tools = json!([{"name": "get_weather", "description": "Gets the weather", "parameters": weather_params()}]);
-    let fc = |city: &str| json!({"role": "assistant", "channel": "commentary", "recipient": "functions.get_weather",
-        "content_type": "<|constrain|>json", "content": format!("{{\"location\":\"{city}\"}}")});
+    let fc = |city: &str| {
+        json!({"role": "assistant", "channel": "commentary", "recipient": "functions.get_weather",
+        "content_type": "<|constrain|>json", "content": format!("{{\"location\":\"{city}\"}}")})
+    };
     let out = |text: &str| json!({"role": "tool", "name": "functions.get_weather", "recipient": "assistant", "channel": "commentary", "content": text});
     let want = reference_render(vec![
         system("Medium", false),
@@ -187,8 +189,16 @@ fn web_search_call_items_are_browser_calls() {
 #[test]
 fn bad_requests_name_the_item() {
     let cases = [
-        (json!({"input": [{"role": "user", "content": [{"type": "input_image", "image_url": "https://x"}]}]}), "request.input[0].content[0]", "input_image"),
-        (json!({"input": [{"role": "user", "content": "a"}, {"role": "user", "content": [{"type": "input_text", "text": "b"}, {"type": "input_file", "file_id": "f"}]}]}), "request.input[1].content[1]", "input_file"),
+        (
+            json!({"input": [{"role": "user", "content": [{"type": "input_image", "image_url": "https://x"}]}]}),
+            "request.input[0].content[0]",
+            "input_image",
+        ),
+        (
+            json!({"input": [{"role": "user", "content": "a"}, {"role": "user", "content": [{"type": "input_text", "text": "b"}, {"type": "input_file", "file_id": "f"}]}]}),
+            "request.input[1].content[1]",
+            "input_file",
+        ),
         (json!({"input": [{"type": "function_call_output", "call_id": "call_x", "output": "1"}]}), "request.input[0]", "call_x"),
         (json!({"input": [{"type": "item_reference", "id": "x"}]}), "request.input[0].type", "item_reference"),
         (json!({"input": [{"role": "critic", "content": "x"}]}), "request.input[0].role", "critic"),
@@ -221,11 +231,20 @@ fn events_fold_into_the_response() {
     assert_eq!(
         kinds,
         [
-            "response.created", "response.in_progress",
-            "response.output_item.added", "response.content_part.added", "response.reasoning_text.delta",
-            "response.reasoning_text.done", "response.content_part.done", "response.output_item.done",
-            "response.output_item.added", "response.content_part.added", "response.output_text.delta",
-            "response.output_text.done", "response.content_part.done", "response.output_item.done",
+            "response.created",
+            "response.in_progress",
+            "response.output_item.added",
+            "response.content_part.added",
+            "response.reasoning_text.delta",
+            "response.reasoning_text.done",
+            "response.content_part.done",
+            "response.output_item.done",
+            "response.output_item.added",
+            "response.content_part.added",
+            "response.output_text.delta",
+            "response.output_text.done",
+            "response.content_part.done",
+            "response.output_item.done",
             "response.completed",
         ]
     );
@@ -250,7 +269,8 @@ fn a_split_utf8_character_cut_off_by_the_end_is_in_the_deltas() {
     assert!(flower.len() > 1, "{flower:?}");
     tokens.push(flower[0]);
     let events = stream_events(&tokens, &opts()).unwrap();
-    let deltas: String = events.iter().filter(|e| e["type"] == "response.output_text.delta").map(|e| e["delta"].as_str().unwrap()).collect();
+    let deltas: String =
+        events.iter().filter(|e| e["type"] == "response.output_text.delta").map(|e| e["delta"].as_str().unwrap()).collect();
     let response = events.last().unwrap()["response"].clone();
     assert_eq!(response["status"], "incomplete");
     assert_eq!(deltas, response["output"][0]["content"][0]["text"].as_str().unwrap());
@@ -402,7 +422,8 @@ fn cli_responses_render_and_parse() {
     let completion = serde_json::to_string(&completion("<|channel|>final<|message|>Hello<|return|>")).unwrap();
     let out = cli(&["responses", "parse", "--options", r#"{"id":"resp_cli"}"#], &completion);
     let response: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let want = parse_response(&completion_tokens(&completion), &ResponsesOptions { id: "resp_cli".into(), ..ResponsesOptions::default() }).unwrap();
+    let want = parse_response(&completion_tokens(&completion), &ResponsesOptions { id: "resp_cli".into(), ..ResponsesOptions::default() })
+        .unwrap();
     assert_eq!(response, want);
     let out = cli(&["responses", "parse", "--stream"], &completion);
     let events: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
@@ -423,4 +444,35 @@ fn cli_responses_render_and_parse() {
 
 fn completion_tokens(json_array: &str) -> Vec<u32> {
     serde_json::from_str(json_array).unwrap()
+}
+
+/// `tool_choice` and `parallel_tool_calls` (copied from the request into `response_fields`)
+/// are honoured on the output side, as by the Chat bridge (issue 13).
+#[test]
+fn tool_choice_and_parallel_tool_calls_on_the_output_side() {
+    let tokens = completion(
+        "<|channel|>commentary to=functions.f <|constrain|>json<|message|>{\"a\":1}<|call|>\
+         <|start|>assistant<|channel|>commentary to=functions.g <|constrain|>json<|message|>{\"b\":2}<|call|>",
+    );
+    let calls = |fields: Value| -> Vec<String> {
+        let o = ResponsesOptions { response_fields: fields.as_object().unwrap().clone(), ..opts() };
+        let r = parse_response(&tokens, &o).unwrap();
+        r["output"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["type"] == "function_call")
+            .map(|i| i["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(calls(json!({})), ["f", "g"]);
+    assert_eq!(calls(json!({"tool_choice": "auto"})), ["f", "g"]);
+    assert_eq!(calls(json!({"tool_choice": "required"})), ["f", "g"]);
+    assert_eq!(calls(json!({"tool_choice": "none"})), Vec::<String>::new());
+    assert_eq!(calls(json!({"tool_choice": {"type": "function", "name": "g"}})), ["g"]);
+    assert_eq!(calls(json!({"parallel_tool_calls": false})), ["f"]);
+    assert_eq!(calls(json!({"tool_choice": {"type": "web_search_preview"}})), ["f", "g"], "a hosted tool choice is auto here");
+    // The response echoes the request's choice.
+    let o = ResponsesOptions { response_fields: json!({"tool_choice": "none"}).as_object().unwrap().clone(), ..opts() };
+    assert_eq!(parse_response(&tokens, &o).unwrap()["tool_choice"], "none");
 }

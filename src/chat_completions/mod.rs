@@ -23,6 +23,7 @@
 pub(crate) mod request;
 pub(crate) mod response;
 
+pub use crate::routing::ToolChoice;
 pub use request::request_to_conversation;
 pub use response::{join_chunks, ChatStream};
 
@@ -109,43 +110,6 @@ impl ReasoningField {
             ReasoningField::ReasoningContent => "reasoning_content",
             ReasoningField::Reasoning => "reasoning",
         }
-    }
-}
-
-/// A request's `tool_choice`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum ToolChoice {
-    #[default]
-    Auto,
-    None,
-    Required,
-    /// `{"type":"function","function":{"name":NAME}}`.
-    Function(String),
-}
-
-impl ToolChoice {
-    /// Reads a `tool_choice` value (`"auto"`, `"none"`, `"required"` or a named function).
-    pub fn from_value(v: &Value) -> std::result::Result<Self, String> {
-        match v {
-            Value::Null => Ok(ToolChoice::Auto),
-            Value::String(s) => match s.as_str() {
-                "auto" => Ok(ToolChoice::Auto),
-                "none" => Ok(ToolChoice::None),
-                "required" => Ok(ToolChoice::Required),
-                other => Err(format!("tool_choice `{other}` is not auto, none, required or a named function")),
-            },
-            Value::Object(o) => match o.get("function").and_then(|f| f.get("name")).and_then(Value::as_str) {
-                Some(name) => Ok(ToolChoice::Function(name.to_string())),
-                None => Err("tool_choice object needs function.name".into()),
-            },
-            _ => Err("tool_choice must be a string or an object".into()),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for ToolChoice {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        ToolChoice::from_value(&Value::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
 

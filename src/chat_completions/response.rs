@@ -7,7 +7,7 @@
 
 use super::{ChatOptions, EngineFinish, ToolChoice};
 use crate::error::{Error, Result};
-use crate::routing::{Ending, OutputParser, Route, Step};
+use crate::routing::{allows_call, Ending, OutputParser, Route, Step};
 use crate::tokenizer::SpecialToken;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -144,6 +144,12 @@ struct Writer {
     prefix: String,
     /// The chunk last written (reused for every chunk).
     buf: String,
+    /// What the current token gave each field of the chunk's delta (JSON-escaped content and
+    /// reasoning text; `tool_calls` array items): one token can end one message and start
+    /// another, and a chunk holds each field once.
+    pending_content: String,
+    pending_reasoning: String,
+    pending_calls: String,
     role_sent: bool,
     target: Target,
     /// The current message has given out text (so a later message of its kind needs "\n").
@@ -174,6 +180,9 @@ impl ChatStream {
             options,
             prefix,
             buf: String::with_capacity(256),
+            pending_content: String::new(),
+            pending_reasoning: String::new(),
+            pending_calls: String::new(),
             role_sent: false,
             target: Target::Idle,
             has_content: false,
@@ -209,10 +218,11 @@ impl ChatStream {
         if token >= crate::tokenizer::VOCAB_SIZE {
             return Err(Error::UnknownToken(token));
         }
-        let step = self.parser.process(token);
-        if self.w.emit(step) {
-            self.w.buf.push_str("},\"finish_reason\":null}]}");
-            Ok(Some(self.w.buf.as_str()))
+        let w = &mut self.w;
+        self.parser.process(token, |step| w.emit(step));
+        if w.write_chunk(false) {
+            w.buf.push_str("},\"finish_reason\":null}]}");
+            Ok(Some(w.buf.as_str()))
         } else {
             Ok(None)
         }
@@ -225,10 +235,9 @@ impl ChatStream {
             return Err(Error::InvalidArgument("the stream is already finished".into()));
         }
         self.w.finished = true;
-        let step = self.parser.finish();
-        if !self.w.emit(step) {
-            self.w.begin_chunk(false);
-        }
+        let w = &mut self.w;
+        self.parser.finish(|step| w.emit(step));
+        w.write_chunk(true);
         let reason = self.w.finish_reason();
         let _ = write!(self.w.buf, "}},\"finish_reason\":\"{reason}\"}}]}}");
         Ok(self.w.buf.as_str())
@@ -262,18 +271,45 @@ impl ChatStream {
 }
 
 impl Writer {
-    /// Starts a chunk in `buf`: the prefix, then the role in the first chunk of the stream
-    /// (followed by a comma when `more` fields follow).
-    fn begin_chunk(&mut self, more: bool) {
+    /// Writes the chunk for what the token gave (`always`: even when it gave nothing) into
+    /// `buf`, without the closing `},"finish_reason":…}]}`; returns whether it wrote one.
+    fn write_chunk(&mut self, always: bool) -> bool {
+        let empty = self.pending_content.is_empty() && self.pending_reasoning.is_empty() && self.pending_calls.is_empty();
+        if empty && !always {
+            return false;
+        }
         self.buf.clear();
         self.buf.push_str(&self.prefix);
+        let mut sep = "";
         if !self.role_sent {
             self.role_sent = true;
             self.buf.push_str("\"role\":\"assistant\"");
-            if more {
-                self.buf.push(',');
-            }
+            sep = ",";
         }
+        if !self.pending_content.is_empty() {
+            self.buf.push_str(sep);
+            self.buf.push_str("\"content\":");
+            self.buf.push_str(&self.pending_content);
+            self.pending_content.clear();
+            sep = ",";
+        }
+        if !self.pending_reasoning.is_empty() {
+            self.buf.push_str(sep);
+            self.buf.push('"');
+            self.buf.push_str(self.options.reasoning_field.as_str());
+            self.buf.push_str("\":");
+            self.buf.push_str(&self.pending_reasoning);
+            self.pending_reasoning.clear();
+            sep = ",";
+        }
+        if !self.pending_calls.is_empty() {
+            self.buf.push_str(sep);
+            self.buf.push_str("\"tool_calls\":[");
+            self.buf.push_str(&self.pending_calls);
+            self.buf.push(']');
+            self.pending_calls.clear();
+        }
+        true
     }
 
     fn finish_reason(&self) -> &'static str {
@@ -293,64 +329,66 @@ impl Writer {
 
     /// Whether the stream may announce a call of `name` now.
     fn allows_call(&self, name: &str) -> bool {
-        match &self.options.tool_choice {
-            ToolChoice::None => false,
-            ToolChoice::Function(f) => f == name && self.calls == 0,
-            ToolChoice::Auto | ToolChoice::Required => self.options.parallel_tool_calls || self.calls == 0,
-        }
+        allows_call(&self.options.tool_choice, self.options.parallel_tool_calls, self.calls, name)
     }
 
     /// Writes the chunk announcing call `index` of `name` (with its first argument text).
     fn announce_call(&mut self, index: usize, name: &str, args: &str) {
-        self.begin_chunk(true);
-        let _ = write!(self.buf, "\"tool_calls\":[{{\"index\":{index},\"id\":");
+        let out = &mut self.pending_calls;
+        if !out.is_empty() {
+            out.push(',');
+        }
+        let _ = write!(out, "{{\"index\":{index},\"id\":");
         let mut id = String::with_capacity(32);
         self.ids.write(index, &mut id);
-        push_json_str(&mut self.buf, &id);
-        self.buf.push_str(",\"type\":\"function\",\"function\":{\"name\":");
-        push_json_str(&mut self.buf, name);
-        self.buf.push_str(",\"arguments\":");
-        push_json_str(&mut self.buf, args);
-        self.buf.push_str("}}]");
+        push_json_str(out, &id);
+        out.push_str(",\"type\":\"function\",\"function\":{\"name\":");
+        push_json_str(out, name);
+        out.push_str(",\"arguments\":");
+        push_json_str(out, args);
+        out.push_str("}}");
         if let Some(acc) = &mut self.acc {
             acc.calls.push((id, name.to_string(), args.to_string()));
         }
     }
 
-    /// Applies one parser step. When there is something to send, writes the chunk's fields
-    /// into `buf` (without the closing `},"finish_reason":…}]}`) and returns true.
-    fn emit(&mut self, step: Step<'_>) -> bool {
-        let mut wrote = false;
+    /// Applies one parser step: what it gives the client goes into the pending fields.
+    fn emit(&mut self, step: Step<'_>) {
         let delta = step.delta;
+        let mut announced = false;
         if step.started {
             self.message_fresh = true;
             self.target = match step.route {
-                Route::Content => Target::Content,
-                Route::Reasoning => Target::Reasoning,
+                Route::Content | Route::Preamble => Target::Content,
+                Route::Reasoning | Route::Builtin(_) => Target::Reasoning,
                 Route::FunctionCall(name) if self.allows_call(name) => {
                     let index = self.calls;
                     self.calls += 1;
                     self.announce_call(index, name, delta);
-                    wrote = true;
+                    announced = true;
                     Target::Call(index)
                 }
                 Route::FunctionCall(_) => Target::Dropped,
             };
         }
-        if !wrote && !delta.is_empty() {
+        if !announced && !delta.is_empty() {
             match self.target {
                 Target::Content | Target::Reasoning => {
                     let content = self.target == Target::Content;
-                    let field = if content { "content" } else { self.options.reasoning_field.as_str() };
                     let sep = self.message_fresh && if content { self.has_content } else { self.has_reasoning };
-                    self.begin_chunk(true);
-                    self.buf.push('"');
-                    self.buf.push_str(field);
-                    self.buf.push_str("\":");
-                    let at = self.buf.len();
-                    push_json_str(&mut self.buf, delta);
+                    let out = if content { &mut self.pending_content } else { &mut self.pending_reasoning };
+                    // Two messages' text in one chunk: one JSON string.
+                    let joined = !out.is_empty();
+                    if joined {
+                        out.pop();
+                    }
+                    let at = out.len();
+                    push_json_str(out, delta);
+                    if joined {
+                        out.remove(at);
+                    }
                     if sep {
-                        self.buf.insert_str(at + 1, "\\n");
+                        out.insert_str(at + usize::from(!joined), "\\n");
                     }
                     if let Some(acc) = &mut self.acc {
                         let slot = if content { &mut acc.content } else { &mut acc.reasoning };
@@ -366,17 +404,18 @@ impl Writer {
                         self.has_reasoning = true;
                     }
                     self.message_fresh = false;
-                    wrote = true;
                 }
                 Target::Call(index) => {
-                    self.begin_chunk(true);
-                    let _ = write!(self.buf, "\"tool_calls\":[{{\"index\":{index},\"function\":{{\"arguments\":");
-                    push_json_str(&mut self.buf, delta);
-                    self.buf.push_str("}}]");
+                    let out = &mut self.pending_calls;
+                    if !out.is_empty() {
+                        out.push(',');
+                    }
+                    let _ = write!(out, "{{\"index\":{index},\"function\":{{\"arguments\":");
+                    push_json_str(out, delta);
+                    out.push_str("}}");
                     if let Some(acc) = &mut self.acc {
                         acc.calls[index].2.push_str(delta);
                     }
-                    wrote = true;
                 }
                 Target::Idle | Target::Dropped => {}
             }
@@ -401,7 +440,6 @@ impl Writer {
             }
             self.target = Target::Idle;
         }
-        wrote
     }
 }
 

@@ -23,7 +23,6 @@ pub use request::request_to_conversation;
 pub use stream::ResponsesStream;
 
 use crate::error::{Error, Result};
-use crate::parse::ParseOptions;
 use crate::render::{render_for_completion, RenderOptions};
 use crate::Role;
 use serde::Deserialize;
@@ -72,14 +71,6 @@ impl ResponsesOptions {
         }
         serde_json::from_value(value).map_err(|e| Error::json("responses options", e))
     }
-}
-
-/// The parse options of the bridge's parse side: the single place to switch it to the
-/// recover mode of issue 11 once that lands (`..ParseOptions::recover()`). Until then the
-/// stream handles parser errors itself, so valid token ids never make it fail.
-#[allow(clippy::needless_update)] // the recover field is coming (issue 11)
-pub(crate) fn parse_options() -> ParseOptions {
-    ParseOptions { strict: false, fix_constrain_recipient: true, ..ParseOptions::default() }
 }
 
 /// Renders a Responses request into the prompt tokens for the next assistant message.

@@ -4,12 +4,12 @@
 //! built; the terminal event (`response.completed` or `response.incomplete`) carries it, and
 //! the non-streamed response is that object — folding the events gives it by construction.
 
-use super::{parse_options, ResponsesOptions};
+use super::ResponsesOptions;
 use crate::chat_completions::response::fnv1a;
 use crate::error::{Error, Result};
-use crate::parse::{StreamParser, StreamState};
+use crate::parse::StreamState;
+use crate::routing::{allows_call, Ending, OutputParser, Route, Step, ToolChoice};
 use crate::tokenizer::SpecialToken;
-use crate::{Message, Role};
 use serde_json::{json, Map, Value};
 
 /// What kind of output item the current Harmony message is.
@@ -27,20 +27,17 @@ enum Kind {
     Dropped,
 }
 
-// SHARED-ROUTING: which recipient is a function call (only `functions.*`), which is the
-// browser, which channel is reasoning. Mirrors issue 11's rules for the Chat bridge.
-fn route(recipient: Option<&str>, channel: Option<&str>) -> Kind {
-    match recipient.filter(|r| *r != "all") {
-        Some(r) if r.starts_with("functions.") => Kind::FunctionCall,
-        Some(r) if r.starts_with("browser.") => Kind::WebSearch,
+/// The output item a message of this route becomes ([`crate::routing`] decides the route,
+/// as for the Chat bridge).
+fn kind(route: &Route) -> Kind {
+    match route {
+        Route::FunctionCall(_) => Kind::FunctionCall,
+        Route::Builtin(r) if r.starts_with("browser.") => Kind::WebSearch,
         // Built-in tools we do not bridge (python, container.*) and garbage recipients: the
         // model's own working, so reasoning (vLLM routes built-ins to reasoning too).
-        Some(_) => Kind::Reasoning,
-        None => match channel {
-            Some("analysis") => Kind::Reasoning,
-            Some("commentary") => Kind::Message { commentary: true },
-            _ => Kind::Message { commentary: false },
-        },
+        Route::Builtin(_) | Route::Reasoning => Kind::Reasoning,
+        Route::Preamble => Kind::Message { commentary: true },
+        Route::Content => Kind::Message { commentary: false },
     }
 }
 
@@ -50,18 +47,24 @@ struct Current {
     output_index: usize,
     item: Value,
     text: String,
+    /// The recipient (`browser.*` for a web search call).
     recipient: String,
-    /// Whether the parser's message is the authority on the text when the item closes (false
-    /// for an item made from a headerless message, whose text is the bridge's own decoding).
-    from_parser: bool,
 }
 
 /// Streams completion tokens into Responses API events (`response.created`, …,
 /// `response.completed`).
 #[derive(Debug)]
 pub struct ResponsesStream {
+    parser: OutputParser,
+    w: Items,
+}
+
+/// The response being built from the parser's steps.
+#[derive(Debug)]
+struct Items {
     options: ResponsesOptions,
-    parser: StreamParser,
+    tool_choice: ToolChoice,
+    parallel_tool_calls: bool,
     sequence: u64,
     started: bool,
     finished: bool,
@@ -69,19 +72,22 @@ pub struct ResponsesStream {
     current: Option<Current>,
     last_token: Option<u32>,
     calls: usize,
-    /// Messages of the parser already turned into items.
-    seen: usize,
-    /// Index in the parser's tokens where the current header starts.
-    header_start: usize,
 }
 
 impl ResponsesStream {
     /// A stream for the completion of an assistant message rendered by
-    /// [`render_request`](super::render_request) (the tokens start inside its header).
+    /// [`render_request`](super::render_request) (the tokens start inside its header). The
+    /// `tool_choice` and `parallel_tool_calls` of `options.response_fields` (copy them from the
+    /// request) are honoured on the output side, as by the Chat bridge: `none` shows no call, a
+    /// named function only one call of it, `parallel_tool_calls: false` only the first call.
     pub fn new(options: ResponsesOptions) -> Self {
-        ResponsesStream {
+        let fields = &options.response_fields;
+        let tool_choice = fields.get("tool_choice").map(ToolChoice::from_responses_value).unwrap_or_default();
+        let parallel_tool_calls = fields.get("parallel_tool_calls") != Some(&Value::Bool(false));
+        let w = Items {
             options,
-            parser: StreamParser::new(Some(Role::Assistant), parse_options()),
+            tool_choice,
+            parallel_tool_calls,
             sequence: 0,
             started: false,
             finished: false,
@@ -89,11 +95,62 @@ impl ResponsesStream {
             current: None,
             last_token: None,
             calls: 0,
-            seen: 0,
-            header_start: 0,
-        }
+        };
+        ResponsesStream { parser: OutputParser::new(), w }
     }
 
+    /// How many repairs the parse has made to malformed model output so far.
+    pub fn repairs(&self) -> usize {
+        self.parser.repairs()
+    }
+
+    /// Feeds one token; returns the events it produces (often none).
+    pub fn process(&mut self, token: u32) -> Result<Vec<Value>> {
+        if self.w.finished {
+            return Err(Error::InvalidArgument("the stream is already finished".into()));
+        }
+        // A token the vocabulary does not have is bad input (the engine's bug), not model output.
+        if token >= crate::tokenizer::VOCAB_SIZE {
+            return Err(Error::UnknownToken(token));
+        }
+        let mut out = Vec::new();
+        let w = &mut self.w;
+        w.start(&mut out);
+        w.last_token = Some(token);
+        self.parser.process(token, |step| w.step(step, &mut out));
+        Ok(out)
+    }
+
+    /// Ends the stream: closes a message left open and returns the last events, ending with
+    /// `response.completed`, or `response.incomplete` (`incomplete_details.reason`
+    /// `max_output_tokens`) when the tokens ended inside a message, inside a header, or after
+    /// an `<|end|>` with neither a final answer nor a call.
+    pub fn finish(&mut self) -> Result<Vec<Value>> {
+        if self.w.finished {
+            return Err(Error::InvalidArgument("the stream is already finished".into()));
+        }
+        let w = &mut self.w;
+        w.finished = true;
+        let mut out = Vec::new();
+        w.start(&mut out);
+        let state = self.parser.state();
+        let in_call = w.current.as_ref().is_some_and(|c| matches!(c.kind, Kind::FunctionCall | Kind::Dropped));
+        self.parser.finish(|step| w.step(step, &mut out));
+        let ended_by_end = w.last_token == Some(SpecialToken::End.id());
+        let answered = w.output.iter().any(|i| i["type"] == "function_call" || (i["type"] == "message" && i["phase"] == "final_answer"));
+        let incomplete = match state {
+            StreamState::Content => !in_call,
+            StreamState::Header => true,
+            StreamState::ExpectStart => ended_by_end && !answered,
+        };
+        let (status, kind) = if incomplete { ("incomplete", "response.incomplete") } else { ("completed", "response.completed") };
+        let r = w.response(status, incomplete);
+        out.push(w.event(kind, json!({ "response": r })));
+        Ok(out)
+    }
+}
+
+impl Items {
     fn event(&mut self, kind: &str, fields: Value) -> Value {
         let mut e = Map::new();
         e.insert("type".into(), json!(kind));
@@ -147,77 +204,36 @@ impl ResponsesStream {
         format!("{prefix}_{a:016x}{:08x}", b as u32)
     }
 
-    /// Feeds one token; returns the events it produces (often none).
-    pub fn process(&mut self, token: u32) -> Result<Vec<Value>> {
-        if self.finished {
-            return Err(Error::InvalidArgument("the stream is already finished".into()));
+    /// Applies one step of the output parser.
+    fn step(&mut self, step: Step<'_>, out: &mut Vec<Value>) {
+        if step.started {
+            self.open(step.route, out);
         }
-        // A token the vocabulary does not have is bad input (the engine's bug), not model output.
-        if token >= crate::tokenizer::VOCAB_SIZE {
-            return Err(Error::UnknownToken(token));
+        if !step.delta.is_empty() {
+            self.delta(step.delta, out);
         }
-        let mut out = Vec::new();
-        self.start(&mut out);
-        self.last_token = Some(token);
-        let before = self.parser.state();
-        // Model output is never an error: until the recover mode lands, a token the strict
-        // grammar rejects (a stray token after a message, a garbled header) is dropped and
-        // parsing goes on from the parser's state, which is back at a message boundary.
-        let _ = self.parser.process(token);
-        let after = self.parser.state();
-        if before == StreamState::Content && after != StreamState::Content {
-            self.close(false, &mut out);
-            self.seen = self.parser.messages().len();
+        if let Some(ending) = step.ended {
+            // A call cut off by the end of the stream is a call whose `<|call|>` the engine
+            // stripped; any other message was cut short.
+            let in_call = self.current.as_ref().is_some_and(|c| matches!(c.kind, Kind::FunctionCall | Kind::Dropped));
+            self.close(ending == Ending::Eos && !in_call, out);
         }
-        if before != StreamState::Content && after == StreamState::Content {
-            let recipient = self.parser.current_recipient().map(str::to_string);
-            let channel = self.parser.current_channel().map(str::to_string);
-            self.open(recipient, channel.as_deref(), true, &mut out);
-        } else if after == StreamState::Content {
-            if let Some(delta) = self.parser.last_content_delta().map(str::to_string) {
-                self.delta(&delta, &mut out);
-            }
-        }
-        if after == StreamState::Header && before != StreamState::Header {
-            self.header_start = self.parser.tokens().len();
-        }
-        // A message that never reached content: the lenient parser's reading of a first header
-        // cut short by a stop token, e.g. a refusal with no header at all.
-        if self.parser.messages().len() > self.seen && self.current.is_none() {
-            let tokens = self.parser.tokens();
-            let header = tokens.get(self.header_start..tokens.len().saturating_sub(1)).unwrap_or(&[]);
-            let exact = headerless_text(header).filter(|_| self.parser.messages().len() == self.seen + 1);
-            let fresh: Vec<Message> = self.parser.messages()[self.seen..].to_vec();
-            self.seen = self.parser.messages().len();
-            for m in fresh {
-                let text = exact.clone().unwrap_or_else(|| match m.content.first() {
-                    Some(crate::chat::Content::Text(t)) => t.text.clone(),
-                    _ => String::new(),
-                });
-                self.whole(m.recipient, m.channel.as_deref(), &text, false, &mut out);
-            }
-        }
-        Ok(out)
     }
 
-    /// An item for a whole message at once.
-    fn whole(&mut self, recipient: Option<String>, channel: Option<&str>, text: &str, incomplete: bool, out: &mut Vec<Value>) {
-        self.open(recipient, channel, false, out);
-        if !text.is_empty() {
-            self.delta(text, out);
+    /// A message started: open its output item.
+    fn open(&mut self, route: &Route, out: &mut Vec<Value>) {
+        let mut kind = kind(route);
+        if let Route::FunctionCall(name) = route {
+            if !allows_call(&self.tool_choice, self.parallel_tool_calls, self.calls, name) {
+                kind = Kind::Dropped;
+            }
         }
-        self.close(incomplete, out);
-    }
-
-    /// A message header just completed: open its output item.
-    fn open(&mut self, recipient: Option<String>, channel: Option<&str>, from_parser: bool, out: &mut Vec<Value>) {
-        let mut kind = route(recipient.as_deref(), channel);
-        let parallel = self.options.response_fields.get("parallel_tool_calls") != Some(&Value::Bool(false));
-        if kind == Kind::FunctionCall && self.calls > 0 && !parallel {
-            kind = Kind::Dropped;
-        }
+        let recipient = match route {
+            Route::FunctionCall(name) => name.clone(),
+            Route::Builtin(r) => r.clone(),
+            _ => String::new(),
+        };
         let output_index = self.output.len();
-        let recipient = recipient.unwrap_or_default();
         let item = match kind {
             Kind::Reasoning => json!({
                 "id": self.id("rs", output_index, 0), "type": "reasoning", "summary": [],
@@ -233,7 +249,7 @@ impl ResponsesStream {
                 json!({
                     "id": self.id("fc", output_index, 0), "type": "function_call", "status": "in_progress",
                     "call_id": self.id("call", output_index, 2),
-                    "name": recipient.strip_prefix("functions.").unwrap_or(&recipient), "arguments": "",
+                    "name": recipient, "arguments": "",
                 })
             }
             Kind::WebSearch => json!({
@@ -241,7 +257,7 @@ impl ResponsesStream {
                 "action": {"type": "search"},
             }),
             Kind::Dropped => {
-                self.current = Some(Current { kind, output_index, item: Value::Null, text: String::new(), recipient, from_parser });
+                self.current = Some(Current { kind, output_index, item: Value::Null, text: String::new(), recipient });
                 return;
             }
         };
@@ -260,11 +276,13 @@ impl ResponsesStream {
             }
             Kind::FunctionCall | Kind::Dropped => {}
         }
-        self.current = Some(Current { kind, output_index, item, text: String::new(), recipient, from_parser });
+        self.current = Some(Current { kind, output_index, item, text: String::new(), recipient });
     }
 
     fn delta(&mut self, delta: &str, out: &mut Vec<Value>) {
-        let Some(cur) = self.current.as_mut() else { return };
+        let Some(cur) = self.current.as_mut() else {
+            return;
+        };
         cur.text.push_str(delta);
         let (kind, index, id) = (cur.kind, cur.output_index, cur.item["id"].clone());
         let base = json!({"item_id": id, "output_index": index, "delta": delta});
@@ -279,23 +297,11 @@ impl ResponsesStream {
 
     /// The current message ended (`incomplete`: the tokens ended inside it).
     fn close(&mut self, incomplete: bool, out: &mut Vec<Value>) {
-        let Some(Current { kind, output_index, mut item, mut text, recipient, from_parser }) = self.current.take() else { return };
+        let Some(Current { kind, output_index, mut item, text, recipient }) = self.current.take() else {
+            return;
+        };
         if kind == Kind::Dropped {
             return;
-        }
-        // The parser's message is the authority on the text (at the end it flushes an
-        // incomplete UTF-8 character); what the deltas have not said yet goes out as one more.
-        let full = match self.parser.messages().last().and_then(|m| m.content.first()) {
-            Some(crate::chat::Content::Text(t)) if from_parser => Some(t.text.clone()),
-            _ => None,
-        };
-        if let Some(rest) = full.as_deref().and_then(|f| f.strip_prefix(text.as_str())).filter(|r| !r.is_empty()) {
-            let rest = rest.to_string();
-            self.current =
-                Some(Current { kind, output_index, item: item.clone(), text: text.clone(), recipient: recipient.clone(), from_parser });
-            self.delta(&rest, out);
-            self.current = None;
-            text.push_str(&rest);
         }
         let id = item["id"].clone();
         let status = if incomplete && kind != Kind::FunctionCall { "incomplete" } else { "completed" };
@@ -331,58 +337,6 @@ impl ResponsesStream {
         out.push(self.event("response.output_item.done", json!({"output_index": output_index, "item": item})));
         self.output.push(item);
     }
-
-    /// Ends the stream: closes a message left open and returns the last events, ending with
-    /// `response.completed`, or `response.incomplete` (`incomplete_details.reason`
-    /// `max_output_tokens`) when the tokens ended inside a message, inside a header, or after
-    /// an `<|end|>` with neither a final answer nor a call.
-    pub fn finish(&mut self) -> Result<Vec<Value>> {
-        if self.finished {
-            return Err(Error::InvalidArgument("the stream is already finished".into()));
-        }
-        self.finished = true;
-        let mut out = Vec::new();
-        self.start(&mut out);
-        let state = self.parser.state();
-        let in_call = self.current.as_ref().is_some_and(|c| matches!(c.kind, Kind::FunctionCall | Kind::Dropped));
-        let _ = self.parser.process_eos();
-        if state == StreamState::Content {
-            // A call cut off by the end of the stream is a call whose `<|call|>` the engine
-            // stripped; any other message was cut short.
-            self.close(!in_call, &mut out);
-        }
-        if state == StreamState::Header && self.seen == 0 && self.output.is_empty() {
-            // Text with no header at all, then the end: the model's answer, unformatted.
-            if let Some(text) = headerless_text(self.parser.tokens().get(self.header_start..).unwrap_or(&[])) {
-                self.whole(None, None, &text, true, &mut out);
-            }
-        }
-        let ended_by_end = self.last_token == Some(SpecialToken::End.id());
-        let answered = self.output.iter().any(|i| {
-            i["type"] == "function_call" || (i["type"] == "message" && i["phase"] == "final_answer")
-        });
-        let incomplete = match state {
-            StreamState::Content => !in_call,
-            StreamState::Header => true,
-            StreamState::ExpectStart => ended_by_end && !answered,
-        };
-        let (status, kind) = if incomplete { ("incomplete", "response.incomplete") } else { ("completed", "response.completed") };
-        let r = self.response(status, incomplete);
-        out.push(self.event(kind, json!({ "response": r })));
-        Ok(out)
-    }
-}
-
-/// The text of header tokens that hold no Harmony markup at all (the model wrote plain text
-/// where a header belongs), exactly as written; `None` for a real (if cut short) header.
-fn headerless_text(header: &[u32]) -> Option<String> {
-    if header.iter().any(|&t| crate::tokenizer::is_special(t)) {
-        return None;
-    }
-    let text = crate::tokenizer::decode_lossy(header).ok()?;
-    let t = text.trim_start();
-    let header_like = t.starts_with("to=") || t.is_empty() || ["analysis", "commentary", "final"].contains(&t);
-    (!header_like).then_some(text)
 }
 
 fn with(mut base: Value, extra: Value) -> Value {
@@ -409,7 +363,9 @@ fn browser_action(recipient: &str, args: &str) -> Value {
             Some(url) => json!({"type": "open_page", "url": url}),
             None => json!({"type": "open_page"}),
         },
-        "find" => json!({"type": "find_in_page", "pattern": s("pattern").unwrap_or_default(), "url": s("url").unwrap_or_default()}),
+        "find" => {
+            json!({"type": "find_in_page", "pattern": s("pattern").unwrap_or_default(), "url": s("url").unwrap_or_default()})
+        }
         _ => match s("query") {
             Some(q) => json!({"type": "search", "query": q}),
             None => json!({"type": "search"}),

@@ -259,9 +259,15 @@ def test_calls_anywhere_and_only_functions(harmony, tokens):
 
 
 def test_stray_tokens_never_fail(harmony, tokens):
-    for case in ("stray_return", "stray_text"):
-        r = parse(harmony, tokens[case])
-        assert [i["content"][0]["text"] for i in r["output"]] == ["Done."]
+    r = parse(harmony, tokens["stray_return"])
+    assert [i["content"][0]["text"] for i in r["output"]] == ["Done."]
+    # Text after `<|end|>` is a message the model forgot the header of (recover mode's "text
+    # without header", vLLM #50690): kept as its own final answer, as in the Chat bridge.
+    r = parse(harmony, tokens["stray_text"])
+    assert [(i["phase"], i["content"][0]["text"]) for i in r["output"]] == [
+        ("final_answer", "Done."),
+        ("final_answer", "garbage after the message"),
+    ]
 
 
 def test_text_without_a_header_is_the_answer(harmony, tokens):
