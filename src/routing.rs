@@ -69,6 +69,12 @@ pub fn route(channel: Option<&str>, recipient: Option<&str>) -> Route {
     }
 }
 
+/// The recipient of a call of function `name`: `functions.NAME`, as the bridges render calls
+/// and tool results and the grammars constrain the header; [`function_name`] reads it back.
+pub fn function_recipient(name: &str) -> String {
+    format!("functions.{name}")
+}
+
 /// NAME of a `functions.NAME` recipient, cut at whitespace or a special-token spelling
 /// (`functions.bash<|channel|>commentary` is a call of `bash`); `None` for other recipients.
 pub fn function_name(recipient: &str) -> Option<&str> {
@@ -306,6 +312,16 @@ impl OutputParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn function_recipients_read_back() {
+        for name in ["get_weather", "f", "name.with.dots", "get-weather", "123tool", "𝓸𝓵𝓵𝓪𝓶𝓪"] {
+            let r = function_recipient(name);
+            assert_eq!(function_name(&r), Some(name));
+            assert_eq!(route(Some("commentary"), Some(&r)), Route::FunctionCall(name.into()));
+            assert_eq!(route(Some("analysis"), Some(&format!("{r}<|channel|>commentary"))), Route::FunctionCall(name.into()));
+        }
+    }
 
     #[test]
     fn routes() {

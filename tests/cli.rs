@@ -316,3 +316,30 @@ fn parse_recover_repairs_what_strict_parsing_rejects() {
         );
     }
 }
+
+/// `encode --allowed` reads only the named special tokens as special (openai_harmony's
+/// `allowed_special={...}`): the golden vectors with a subset of special tokens.
+#[test]
+fn encode_with_an_allowed_subset_matches_the_golden_vectors() {
+    let mut checked = 0;
+    for line in include_str!("golden/vectors.jsonl").lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["kind"] != "encode" {
+            continue;
+        }
+        let names: Vec<&str> = v["allowed_special"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+        if names.is_empty() || names.len() > 20 || names.iter().any(|n| harmony::tokenizer::special_id(n).is_none()) {
+            continue;
+        }
+        let text = serde_json::to_string(&v["text"]).unwrap();
+        let out = harmony(&["encode", "--jsonl", "--allowed", &names.join(",")], format!("{text}\n").as_bytes());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let got: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+        assert_eq!(got, v["tokens"], "{}", v["id"]);
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} vectors with an allowed subset");
+    let out = harmony(&["encode", "--allowed", "<|start|>,<|nope|>"], b"x");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`<|nope|>` is not a special token"), "{:?}", out);
+}

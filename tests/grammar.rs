@@ -4,7 +4,7 @@
 //! tool call; schema conversion never panics.
 
 use harmony::chat_completions::{parse_response, ChatOptions};
-use harmony::grammar::{chat_grammar, GrammarFormat, GrammarOptions};
+use harmony::grammar::{chat_grammar, responses_grammar, GrammarFormat, GrammarOptions};
 use harmony::{AllowedSpecial, HarmonyEncoding};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -49,6 +49,31 @@ proptest! {
             }
             let final_rule = if format == GrammarFormat::Xgrammar { "<|channel|>final" } else { "\"final" };
             prop_assert_eq!(g.contains(final_rule), mode == 0 || mode == 2, "{:?}\n{}", format, g);
+        }
+    }
+
+    /// The same request in the Responses dialect (flat tools, flat named choice) gives the
+    /// same grammar.
+    #[test]
+    fn responses_requests_give_the_chat_grammar(names in names(), pick in any::<prop::sample::Index>(), mode in 0usize..4, parallel in any::<bool>()) {
+        let named = names[pick.index(names.len())].clone();
+        let (chat_choice, responses_choice) = match mode {
+            0 => (json!("auto"), json!("auto")),
+            1 => (json!("required"), json!("required")),
+            2 => (json!("none"), json!("none")),
+            _ => (json!({"type": "function", "function": {"name": named}}), json!({"type": "function", "name": named})),
+        };
+        let mut chat: Value = serde_json::from_str(&request(&names, &chat_choice)).unwrap();
+        chat["parallel_tool_calls"] = json!(parallel);
+        let tools: Vec<Value> = chat["tools"].as_array().unwrap().iter().map(|t| {
+            let mut f = t["function"].clone();
+            f["type"] = json!("function");
+            f
+        }).collect();
+        let responses = json!({"input": "hi", "tools": tools, "tool_choice": responses_choice, "parallel_tool_calls": parallel});
+        for format in FORMATS {
+            let want = chat_grammar(&chat.to_string(), format, &GrammarOptions::default()).unwrap();
+            prop_assert_eq!(responses_grammar(&responses.to_string(), format, &GrammarOptions::default()).unwrap(), want);
         }
     }
 

@@ -1458,6 +1458,19 @@ class Encoding {
     return out.to_vector();
   }
 
+  /// Encodes UTF-8 `text` reading only the special tokens in `allowed_special` (their ids, see
+  /// special_token_id()) as special tokens; other spellings stay ordinary text (openai_harmony's
+  /// `allowed_special={...}`). Throws Error(HARMONY_ERROR_INVALID_ARGUMENT) for an id that is
+  /// not a special token.
+  std::vector<std::uint32_t> encode_allowed(std::string_view text, TokenSpan allowed_special) const {
+    detail::OwnedTokens out;
+    detail::ErrorSlot err;
+    err.check(harmony_encode_allowed(handle(), text.data(), text.size(), allowed_special.data(), allowed_special.size(),
+                                     &out.value, err.out()),
+              "harmony_encode_allowed");
+    return out.to_vector();
+  }
+
   /// encode() into `buf` of `cap` tokens; returns the count needed (class comment).
   std::size_t encode_into(std::string_view text, std::uint32_t* buf, std::size_t cap,
                           bool allow_special = false) const {
@@ -1928,6 +1941,22 @@ inline std::string chat_grammar(const Encoding& encoding, std::string_view reque
   err.check(harmony_chat_grammar(encoding.get(), request_json.data(), request_json.size(),
                                  static_cast<std::int32_t>(format), opts.data(), opts.size(), &out.value, err.out()),
             "harmony_chat_grammar");
+  return out.to_string();
+}
+
+/// The grammar of the completion an OpenAI Responses request permits (function tools,
+/// tool_choice, parallel_tool_calls, text.format): the same grammar as chat_grammar() for the
+/// same request in Chat Completions form. Hosted tools (web_search) throw
+/// HARMONY_ERROR_INVALID_ARGUMENT.
+inline std::string responses_grammar(const Encoding& encoding, std::string_view request_json, GrammarFormat format,
+                                     const GrammarOptions& options = {}) {
+  if (!encoding) throw Error(HARMONY_ERROR_INVALID_ARGUMENT, "harmony::Encoding: use of a moved-from object");
+  const std::string opts = options.to_json();
+  detail::OwnedString out;
+  detail::ErrorSlot err;
+  err.check(harmony_responses_grammar(encoding.get(), request_json.data(), request_json.size(),
+                                      static_cast<std::int32_t>(format), opts.data(), opts.size(), &out.value, err.out()),
+            "harmony_responses_grammar");
   return out.to_string();
 }
 

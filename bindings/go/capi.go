@@ -48,6 +48,13 @@ static hgo_tokens_result hgo_encode(const harmony_encoding *enc, const char *tex
 	return r;
 }
 
+static hgo_tokens_result hgo_encode_allowed(const harmony_encoding *enc, const char *text, size_t len,
+                                           const uint32_t *allowed, size_t allowed_len) {
+	hgo_tokens_result r = {HARMONY_OK, NULL, {NULL, 0}};
+	r.status = harmony_encode_allowed(enc, text, len, allowed, allowed_len, &r.tokens, &r.err);
+	return r;
+}
+
 static hgo_into_result hgo_encode_into(const harmony_encoding *enc, const char *text, size_t len, uint32_t flags,
                                        uint32_t *buf, size_t cap) {
 	hgo_into_result r = {HARMONY_OK, NULL, 0};
@@ -371,6 +378,10 @@ func cParse(enc encodingPtr, tokens []uint32, role Role, flags uint32) ([]byte, 
 
 func cEncode(enc encodingPtr, text string, flags uint32) ([]uint32, error) {
 	return takeTokens(C.hgo_encode(enc, stringArg(text), C.size_t(len(text)), C.uint32_t(flags)))
+}
+
+func cEncodeAllowed(enc encodingPtr, text string, allowed []uint32) ([]uint32, error) {
+	return takeTokens(C.hgo_encode_allowed(enc, stringArg(text), C.size_t(len(text)), tokensArg(allowed), C.size_t(len(allowed))))
 }
 
 // cAppendEncode encodes into dst's spare capacity, growing it once if the library reports

@@ -202,6 +202,19 @@ func (e *Encoding) Encode(text string, allowSpecial bool) ([]uint32, error) {
 	return cEncode(ptr, text, encodeFlags(allowSpecial))
 }
 
+// EncodeAllowed returns the tokens of text, reading only the special tokens in allowed (their
+// ids, see SpecialTokenID) as special tokens; other spellings stay ordinary text
+// (openai_harmony's allowed_special={...}). An id that is not a special token is
+// StatusInvalidArgument.
+func (e *Encoding) EncodeAllowed(text string, allowed []uint32) ([]uint32, error) {
+	ptr, err := e.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer e.release()
+	return cEncodeAllowed(ptr, text, allowed)
+}
+
 // AppendEncode is Encode appending to dst, reusing its spare capacity.
 func (e *Encoding) AppendEncode(dst []uint32, text string, allowSpecial bool) ([]uint32, error) {
 	ptr, err := e.acquire()

@@ -16,6 +16,13 @@ static hgo_grammar_result hgo_chat_grammar(const harmony_encoding *enc, const ch
 	r.status = harmony_chat_grammar(enc, req, req_len, format, opts, opts_len, &r.str, &r.err);
 	return r;
 }
+
+static hgo_grammar_result hgo_responses_grammar(const harmony_encoding *enc, const char *req, size_t req_len,
+                                                int32_t format, const char *opts, size_t opts_len) {
+	hgo_grammar_result r = {HARMONY_OK, NULL, {NULL, 0}};
+	r.status = harmony_responses_grammar(enc, req, req_len, format, opts, opts_len, &r.str, &r.err);
+	return r;
+}
 */
 import "C"
 
@@ -52,6 +59,18 @@ type GrammarOptions struct {
 // response_format — starting where ChatRender's prompt ends. A request it cannot map is
 // StatusInvalidArgument naming the field; JSON that does not parse is StatusInvalidJSON.
 func (e *Encoding) ChatGrammar(request []byte, format GrammarFormat, opts *GrammarOptions) (string, error) {
+	return e.grammar(request, format, opts, false)
+}
+
+// ResponsesGrammar returns the grammar of the completion an OpenAI Responses request permits
+// (its function tools, tool_choice, parallel_tool_calls and text.format): the same grammar as
+// ChatGrammar for the same request in Chat Completions form. Hosted tools (web_search) are
+// StatusInvalidArgument.
+func (e *Encoding) ResponsesGrammar(request []byte, format GrammarFormat, opts *GrammarOptions) (string, error) {
+	return e.grammar(request, format, opts, true)
+}
+
+func (e *Encoding) grammar(request []byte, format GrammarFormat, opts *GrammarOptions, responses bool) (string, error) {
 	var js []byte
 	if opts != nil {
 		var err error
@@ -71,7 +90,12 @@ func (e *Encoding) ChatGrammar(request []byte, format GrammarFormat, opts *Gramm
 	if len(js) > 0 {
 		o = (*C.char)(unsafe.Pointer(unsafe.SliceData(js)))
 	}
-	r := C.hgo_chat_grammar(ptr, req, C.size_t(len(request)), C.int32_t(format), o, C.size_t(len(js)))
+	var r C.hgo_grammar_result
+	if responses {
+		r = C.hgo_responses_grammar(ptr, req, C.size_t(len(request)), C.int32_t(format), o, C.size_t(len(js)))
+	} else {
+		r = C.hgo_chat_grammar(ptr, req, C.size_t(len(request)), C.int32_t(format), o, C.size_t(len(js)))
+	}
 	runtime.KeepAlive(request)
 	runtime.KeepAlive(js)
 	defer C.harmony_string_free(&r.str)

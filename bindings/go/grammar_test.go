@@ -61,3 +61,26 @@ func TestChatGrammarErrors(t *testing.T) {
 		t.Errorf("closed encoding: got %v", err)
 	}
 }
+
+func TestResponsesGrammarIsTheChatGrammar(t *testing.T) {
+	enc := testEncoding(t)
+	responses := `{"input":"hi","tools":[{"type":"function","name":"get_weather",` +
+		`"parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}]}`
+	for _, format := range []GrammarFormat{GrammarLark, GrammarGBNF, GrammarXgrammar} {
+		want, err := enc.ChatGrammar([]byte(grammarRequest), format, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := enc.ResponsesGrammar([]byte(responses), format, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("format %d: responses grammar differs from the chat grammar:\n%s\n---\n%s", format, got, want)
+		}
+	}
+	_, err := enc.ResponsesGrammar([]byte(`{"input":"hi","tools":[{"type":"web_search"}]}`), GrammarLark, nil)
+	if !errors.Is(err, StatusInvalidArgument) || !strings.Contains(err.Error(), "web_search") {
+		t.Errorf("hosted tool: %v", err)
+	}
+}

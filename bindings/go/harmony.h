@@ -574,6 +574,21 @@ enum harmony_status harmony_encode(const struct harmony_encoding *encoding,
                                    struct harmony_error **err);
 
 /**
+ * Encodes `text` (`len` bytes of UTF-8) with only the special tokens in `allowed`
+ * (`allowed_len` ids, each a special token's id; NULL with length 0 allows none) read as
+ * special tokens; the spellings of all others are ordinary text (openai_harmony's
+ * `encode(text, allowed_special={...})`). An id that is not a special token is
+ * `HARMONY_ERROR_INVALID_ARGUMENT` naming its index. `*out` receives caller-owned tokens.
+ */
+enum harmony_status harmony_encode_allowed(const struct harmony_encoding *encoding,
+                                           const char *text,
+                                           size_t len,
+                                           const uint32_t *allowed,
+                                           size_t allowed_len,
+                                           struct harmony_tokens *out,
+                                           struct harmony_error **err);
+
+/**
  * Like `harmony_encode`, into the caller's array (sizing as in `harmony_render_into`).
  */
 enum harmony_status harmony_encode_into(const struct harmony_encoding *encoding,
@@ -839,6 +854,23 @@ enum harmony_status harmony_chat_grammar(const struct harmony_encoding *encoding
                                          size_t options_len,
                                          struct harmony_string *out,
                                          struct harmony_error **err);
+
+/**
+ * Generates the grammar of the completion an OpenAI Responses request permits: its function
+ * `tools` (flat: `{"type":"function","name":…,"parameters":…}`), `tool_choice` (`"auto"`,
+ * `"none"`, `"required"`, `{"type":"function","name":…}`), `parallel_tool_calls` and
+ * `text.format`. The same request in either dialect gives the same grammar (see
+ * `harmony_chat_grammar` for `format`, `options` and `out`). Hosted tools (`web_search`)
+ * are `HARMONY_ERROR_INVALID_ARGUMENT`.
+ */
+enum harmony_status harmony_responses_grammar(const struct harmony_encoding *encoding,
+                                              const char *request,
+                                              size_t request_len,
+                                              int32_t format,
+                                              const char *options,
+                                              size_t options_len,
+                                              struct harmony_string *out,
+                                              struct harmony_error **err);
 
 /**
  * Creates a streaming parser. `role` is the role of the first message when the completion

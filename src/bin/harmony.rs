@@ -207,6 +207,23 @@ enum ResponsesCommand {
         #[arg(help = FILE_HELP)]
         file: Option<std::path::PathBuf>,
     },
+    /// Print the grammar of the completion a Responses request permits (the same grammar as
+    /// `chat grammar` for the same request in Chat Completions form).
+    Grammar {
+        /// Grammar syntax: llguidance Lark, llama.cpp GBNF or an xgrammar structural tag.
+        #[arg(long, value_enum)]
+        format: GrammarFormatArg,
+        /// Analysis messages before the answer.
+        #[arg(long, value_enum, default_value = "optional")]
+        reasoning: ReasoningArg,
+        /// GBNF only: just the tool calls, for llama.cpp's lazy grammars.
+        #[arg(long)]
+        lazy: bool,
+        #[arg(long, help = JSONL_HELP)]
+        jsonl: bool,
+        #[arg(help = FILE_HELP)]
+        file: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -280,8 +297,12 @@ enum Command {
     /// With --jsonl each line is a JSON string.
     Encode {
         /// Encode special-token spellings such as `<|start|>` as special tokens.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "allowed")]
         allow_special: bool,
+        /// Encode only these special tokens (comma-separated spellings, e.g.
+        /// `<|start|>,<|end|>`) as special tokens; other spellings stay text.
+        #[arg(long, value_name = "TOKENS", value_delimiter = ',')]
+        allowed: Option<Vec<String>>,
         #[arg(long, help = JSONL_HELP)]
         jsonl: bool,
         #[arg(help = FILE_HELP)]
@@ -325,6 +346,7 @@ impl Command {
             | Command::Chat(ChatCommand::Parse { jsonl, .. })
             | Command::Responses(ResponsesCommand::Render { jsonl, .. })
             | Command::Responses(ResponsesCommand::Parse { jsonl, .. })
+            | Command::Responses(ResponsesCommand::Grammar { jsonl, .. })
             | Command::Chat(ChatCommand::Grammar { jsonl, .. }) => *jsonl,
         }
     }
@@ -339,6 +361,7 @@ impl Command {
             | Command::Chat(ChatCommand::Parse { file, .. })
             | Command::Responses(ResponsesCommand::Render { file, .. })
             | Command::Responses(ResponsesCommand::Parse { file, .. })
+            | Command::Responses(ResponsesCommand::Grammar { file, .. })
             | Command::Chat(ChatCommand::Grammar { file, .. }) => file.as_deref(),
         }
     }
@@ -351,7 +374,8 @@ impl Command {
                 let tokens = chat_completions::render_request(utf8(input)?, &opts).map_err(|e| e.to_string())?;
                 Ok(tokens_json(&tokens))
             }
-            Command::Chat(ChatCommand::Grammar { format, reasoning, lazy, jsonl, .. }) => {
+            Command::Chat(ChatCommand::Grammar { format, reasoning, lazy, jsonl, .. })
+            | Command::Responses(ResponsesCommand::Grammar { format, reasoning, lazy, jsonl, .. }) => {
                 use harmony::grammar::{self, GrammarFormat, GrammarOptions, Reasoning};
                 let format = match format {
                     GrammarFormatArg::Lark => GrammarFormat::Lark,
@@ -364,7 +388,8 @@ impl Command {
                     ReasoningArg::None => Reasoning::None,
                 };
                 let opts = GrammarOptions { reasoning, lazy: *lazy };
-                let g = grammar::chat_grammar(utf8(input)?, format, &opts).map_err(|e| e.to_string())?;
+                let generate = if matches!(self, Command::Chat(_)) { grammar::chat_grammar } else { grammar::responses_grammar };
+                let g = generate(utf8(input)?, format, &opts).map_err(|e| e.to_string())?;
                 Ok(if *jsonl { serde_json::Value::String(g).to_string() } else { g.trim_end().to_string() })
             }
             Command::Chat(ChatCommand::Parse {
@@ -440,7 +465,7 @@ impl Command {
                 };
                 Ok(format!("{{\"messages\":{}}}", messages_to_json(&messages)))
             }
-            Command::Encode { allow_special, jsonl, .. } => {
+            Command::Encode { allow_special, allowed, jsonl, .. } => {
                 let owned;
                 let text = if *jsonl {
                     owned = serde_json::from_slice::<String>(input)
@@ -449,7 +474,20 @@ impl Command {
                 } else {
                     utf8(input)?
                 };
-                let allowed = if *allow_special { AllowedSpecial::All } else { AllowedSpecial::None };
+                let ids = match allowed {
+                    Some(names) => names
+                        .iter()
+                        .map(|n| harmony::tokenizer::special_id(n).ok_or_else(|| format!("--allowed: `{n}` is not a special token")))
+                        .collect::<Result<Vec<u32>, String>>()?,
+                    None => Vec::new(),
+                };
+                let allowed = if *allow_special {
+                    AllowedSpecial::All
+                } else if ids.is_empty() {
+                    AllowedSpecial::None
+                } else {
+                    AllowedSpecial::Only(&ids)
+                };
                 Ok(tokens_json(&harmony::tokenizer::encode(text, allowed)))
             }
             Command::Decode { lossy, jsonl, .. } => {

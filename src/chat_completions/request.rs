@@ -185,7 +185,7 @@ pub fn request_to_conversation(request_json: &str, options: &ChatOptions) -> Res
                 let text = joined(text_parts(obj.get("content"), &path)?).unwrap_or_default();
                 body.push(
                     Message::new(Role::Tool, text)
-                        .with_name(format!("functions.{name}"))
+                        .with_name(crate::routing::function_recipient(&name))
                         .with_recipient("assistant")
                         .with_channel("commentary"),
                 );
@@ -276,7 +276,7 @@ fn assistant_messages(obj: &Map<String, Value>, path: &str, body: &mut Vec<Messa
         body.push(
             Message::new(Role::Assistant, args)
                 .with_channel("commentary")
-                .with_recipient(format!("functions.{name}"))
+                .with_recipient(crate::routing::function_recipient(name))
                 .with_content_type("<|constrain|>json"),
         );
     }

@@ -59,6 +59,35 @@ pub unsafe extern "C" fn harmony_chat_grammar(
     })
 }
 
+/// Generates the grammar of the completion an OpenAI Responses request permits: its function
+/// `tools` (flat: `{"type":"function","name":…,"parameters":…}`), `tool_choice` (`"auto"`,
+/// `"none"`, `"required"`, `{"type":"function","name":…}`), `parallel_tool_calls` and
+/// `text.format`. The same request in either dialect gives the same grammar (see
+/// `harmony_chat_grammar` for `format`, `options` and `out`). Hosted tools (`web_search`)
+/// are `HARMONY_ERROR_INVALID_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn harmony_responses_grammar(
+    encoding: *const harmony_encoding,
+    request: *const c_char,
+    request_len: usize,
+    format: i32,
+    options: *const c_char,
+    options_len: usize,
+    out: *mut harmony_string,
+    err: *mut *mut harmony_error,
+) -> harmony_status {
+    boundary(err, || unsafe {
+        write_opt(out, EMPTY_STRING);
+        let out = out_slot(out, "out")?;
+        borrow(encoding, "encoding")?;
+        let format = format_arg(format)?;
+        let opts = GrammarOptions::from_json(utf8(options, options_len, "options")?)?;
+        let g = grammar::responses_grammar(utf8(request, request_len, "request")?, format, &opts)?;
+        out.write(string_out(g));
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -319,6 +319,42 @@ pub unsafe extern "C" fn harmony_encode(
     })
 }
 
+/// The allow list of `harmony_encode_allowed`: every id must be a special token.
+fn allowed_ids(ids: &[u32]) -> Result<&[u32], FfiError> {
+    if let Some((i, t)) = ids.iter().enumerate().find(|(_, &t)| !tokenizer::is_special(t)) {
+        return Err(FfiError::invalid(format!("`allowed[{i}]` ({t}) is not a special token id")));
+    }
+    Ok(ids)
+}
+
+/// Encodes `text` (`len` bytes of UTF-8) with only the special tokens in `allowed`
+/// (`allowed_len` ids, each a special token's id; NULL with length 0 allows none) read as
+/// special tokens; the spellings of all others are ordinary text (openai_harmony's
+/// `encode(text, allowed_special={...})`). An id that is not a special token is
+/// `HARMONY_ERROR_INVALID_ARGUMENT` naming its index. `*out` receives caller-owned tokens.
+#[no_mangle]
+pub unsafe extern "C" fn harmony_encode_allowed(
+    encoding: *const harmony_encoding,
+    text: *const c_char,
+    len: usize,
+    allowed: *const u32,
+    allowed_len: usize,
+    out: *mut harmony_tokens,
+    err: *mut *mut harmony_error,
+) -> harmony_status {
+    boundary(err, || unsafe {
+        write_opt(out, EMPTY_TOKENS);
+        let out = out_slot(out, "out")?;
+        borrow(encoding, "encoding")?;
+        let allowed = allowed_ids(slice(allowed, allowed_len, "allowed")?)?;
+        let text = utf8(text, len, "text")?;
+        let tokens = if allowed.is_empty() { tokenizer::encode(text, AllowedSpecial::None) } else { tokenizer::encode(text, AllowedSpecial::Only(allowed)) };
+        let (data, len) = vec_into_raw(tokens);
+        out.write(harmony_tokens { data, len });
+        Ok(())
+    })
+}
+
 /// Like `harmony_encode`, into the caller's array (sizing as in `harmony_render_into`).
 #[no_mangle]
 pub unsafe extern "C" fn harmony_encode_into(

@@ -1,5 +1,5 @@
-//! Harmony-aware grammars for constrained decoding: a Chat Completions request → a grammar
-//! over the assistant's completion, for llguidance (Lark), llama.cpp (GBNF) and xgrammar
+//! Harmony-aware grammars for constrained decoding: a Chat Completions or Responses request →
+//! a grammar over the assistant's completion, for llguidance (Lark), llama.cpp (GBNF) and xgrammar
 //! (structural tag).
 //!
 //! The completion starts where [`render_request`](crate::chat_completions::render_request)'s
@@ -97,7 +97,18 @@ impl GrammarOptions {
 
 /// The grammar of the completion a Chat Completions request (`request_json`) permits.
 pub fn chat_grammar(request_json: &str, format: GrammarFormat, options: &GrammarOptions) -> Result<String> {
-    let plan = plan::plan(request_json, options.reasoning)?;
+    grammar(plan::plan(request_json, options.reasoning, plan::Dialect::Chat)?, format, options)
+}
+
+/// The grammar of the completion a Responses request permits: its function `tools`,
+/// `tool_choice` (`{"type":"function","name":…}` names one), `parallel_tool_calls` and
+/// `text.format`, read as [`chat_grammar`] reads their Chat Completions spelling — the same
+/// request in either dialect gives the same grammar. Hosted tools (`web_search`) are an error.
+pub fn responses_grammar(request_json: &str, format: GrammarFormat, options: &GrammarOptions) -> Result<String> {
+    grammar(plan::plan(request_json, options.reasoning, plan::Dialect::Responses)?, format, options)
+}
+
+fn grammar(plan: Plan, format: GrammarFormat, options: &GrammarOptions) -> Result<String> {
     if options.lazy && format != GrammarFormat::Gbnf {
         return Err(Error::InvalidArgument("grammar options: `lazy` applies to the gbnf format only".into()));
     }
@@ -108,11 +119,7 @@ pub fn chat_grammar(request_json: &str, format: GrammarFormat, options: &Grammar
     }
 }
 
-// SHARED-ROUTING: the recipient of a function call (`functions.NAME`) and the header of a
-// call and of a JSON final answer, as src/chat_completions renders and parses them.
-fn recipient(name: &str) -> String {
-    format!("functions.{name}")
-}
+use crate::routing::function_recipient as recipient;
 
 fn json_str(s: &str) -> String {
     serde_json::to_string(s).expect("strings serialise")

@@ -1,4 +1,6 @@
-//! A Chat Completions request → what the completion may contain (the grammar's plan).
+//! A Chat Completions or Responses request → what the completion may contain (the grammar's
+//! plan). Both dialects say the same things (function tools, `tool_choice`,
+//! `parallel_tool_calls`, a JSON answer format) in different shapes; the plan is the same.
 
 use crate::error::{Error, Result};
 use serde_json::{Map, Value};
@@ -79,20 +81,60 @@ fn tools(request: &Map<String, Value>) -> Result<Vec<Tool>> {
         }
         let fpath = format!("{path}.function");
         let f = obj.get("function").and_then(Value::as_object).ok_or_else(|| bad(&fpath, "missing function object"))?;
-        let name = f.get("name").and_then(Value::as_str).ok_or_else(|| bad(&fpath, "function has no `name`"))?;
-        check_name(name, &format!("{fpath}.name"))?;
-        if out.iter().any(|t| t.name == name) {
-            return Err(bad(&format!("{fpath}.name"), format!("function `{name}` is declared twice")));
-        }
-        let mut schema = match f.get("parameters") {
-            None | Some(Value::Null) => serde_json::json!({"type": "object"}),
-            Some(p @ (Value::Object(_) | Value::Bool(true))) => p.clone(),
-            Some(_) => return Err(bad(&format!("{fpath}.parameters"), "expected a JSON Schema object")),
-        };
-        normalize(&mut schema, 0);
-        out.push(Tool { name: name.to_string(), schema });
+        add_tool(&mut out, f, &fpath)?;
     }
     Ok(out)
+}
+
+/// Adds the function declared by `f` (its `name` and `parameters`; `path` names it in errors).
+fn add_tool(out: &mut Vec<Tool>, f: &Map<String, Value>, path: &str) -> Result<()> {
+    let name = f.get("name").and_then(Value::as_str).ok_or_else(|| bad(path, "function has no `name`"))?;
+    check_name(name, &format!("{path}.name"))?;
+    if out.iter().any(|t| t.name == name) {
+        return Err(bad(&format!("{path}.name"), format!("function `{name}` is declared twice")));
+    }
+    let mut schema = match f.get("parameters") {
+        None | Some(Value::Null) => serde_json::json!({"type": "object"}),
+        Some(p @ (Value::Object(_) | Value::Bool(true))) => p.clone(),
+        Some(_) => return Err(bad(&format!("{path}.parameters"), "expected a JSON Schema object")),
+    };
+    normalize(&mut schema, 0);
+    out.push(Tool { name: name.to_string(), schema });
+    Ok(())
+}
+
+/// A Responses request's function tools (flat: `{"type":"function","name":…,"parameters":…}`).
+/// The hosted tools (`web_search`, …) have no grammar here: an error names them.
+fn responses_tools(request: &Map<String, Value>) -> Result<Vec<Tool>> {
+    let list = match request.get("tools") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(t)) => t,
+        Some(_) => return Err(bad("request.tools", "expected an array")),
+    };
+    let mut out: Vec<Tool> = Vec::with_capacity(list.len());
+    for (i, tool) in list.iter().enumerate() {
+        let path = format!("tools[{i}]");
+        let obj = tool.as_object().ok_or_else(|| bad(&path, "expected an object"))?;
+        match obj.get("type").and_then(Value::as_str) {
+            Some("function") => add_tool(&mut out, obj, &path)?,
+            Some(other) => return Err(bad(&path, format!("unsupported tool type `{other}` (grammars cover function tools only)"))),
+            None => return Err(bad(&path, "tool has no `type`")),
+        }
+    }
+    Ok(out)
+}
+
+/// The schema of a JSON answer (`path` names the schema's field in errors).
+fn json_final(schema: Option<&Value>, path: &str) -> Result<Final> {
+    match schema {
+        Some(s @ (Value::Object(_) | Value::Bool(true))) => {
+            let mut s = s.clone();
+            normalize(&mut s, 0);
+            Ok(Final::Json(s))
+        }
+        Some(_) => Err(bad(&format!("{path}.schema"), "expected a JSON Schema object")),
+        None => Err(bad(path, "missing `schema`")),
+    }
 }
 
 fn final_format(request: &Map<String, Value>) -> Result<Final> {
@@ -104,26 +146,47 @@ fn final_format(request: &Map<String, Value>) -> Result<Final> {
         Some("json_object") => Final::Json(serde_json::json!({"type": "object"})),
         Some("json_schema") => {
             let js = obj.get("json_schema").and_then(Value::as_object).ok_or_else(|| bad(path, "missing json_schema object"))?;
-            match js.get("schema") {
-                Some(s @ (Value::Object(_) | Value::Bool(true))) => {
-                    let mut s = s.clone();
-                    normalize(&mut s, 0);
-                    Final::Json(s)
-                }
-                Some(_) => return Err(bad(&format!("{path}.json_schema.schema"), "expected a JSON Schema object")),
-                None => return Err(bad(&format!("{path}.json_schema"), "missing `schema`")),
-            }
+            json_final(js.get("schema"), &format!("{path}.json_schema"))?
         }
         Some(other) => return Err(bad(path, format!("unknown type `{other}` (expected text, json_object or json_schema)"))),
         None => return Err(bad(path, "missing `type`")),
     })
 }
 
-/// Reads the parts of a Chat Completions request that decide the completion's shape.
-pub(crate) fn plan(request_json: &str, reasoning: Reasoning) -> Result<Plan> {
-    let value: Value = serde_json::from_str(request_json).map_err(|e| Error::json("chat completions request", e))?;
+/// A Responses request's `text.format` (`text`, `json_object`, or `json_schema` with the
+/// schema beside the name).
+fn responses_final_format(request: &Map<String, Value>) -> Result<Final> {
+    let path = "request.text.format";
+    let Some(format) = request.get("text").and_then(|t| t.get("format")).filter(|v| !v.is_null()) else { return Ok(Final::Text) };
+    let obj = format.as_object().ok_or_else(|| bad(path, "expected an object"))?;
+    match obj.get("type").and_then(Value::as_str) {
+        Some("text") => Ok(Final::Text),
+        Some("json_object") => Ok(Final::Json(serde_json::json!({"type": "object"}))),
+        Some("json_schema") => json_final(obj.get("schema"), path),
+        Some(other) => Err(bad(path, format!("unknown type `{other}` (expected text, json_object or json_schema)"))),
+        None => Err(bad(path, "missing `type`")),
+    }
+}
+
+/// Which request dialect a plan is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Chat,
+    Responses,
+}
+
+/// Reads the parts of a request that decide the completion's shape.
+pub(crate) fn plan(request_json: &str, reasoning: Reasoning, dialect: Dialect) -> Result<Plan> {
+    let what = match dialect {
+        Dialect::Chat => "chat completions request",
+        Dialect::Responses => "responses request",
+    };
+    let value: Value = serde_json::from_str(request_json).map_err(|e| Error::json(what, e))?;
     let request = value.as_object().ok_or_else(|| bad("request", "expected an object"))?;
-    let mut tools = tools(request)?;
+    let mut tools = match dialect {
+        Dialect::Chat => tools(request)?,
+        Dialect::Responses => responses_tools(request)?,
+    };
     let parallel = match request.get("parallel_tool_calls") {
         None | Some(Value::Null) => true,
         Some(Value::Bool(b)) => *b,
@@ -143,22 +206,35 @@ pub(crate) fn plan(request_json: &str, reasoning: Reasoning) -> Result<Plan> {
             other => return Err(bad(path, format!("`{other}` is not auto, none, required or a function"))),
         },
         Some(Value::Object(o)) => {
-            let name = o
-                .get("function")
-                .and_then(|f| f.get("name"))
-                .and_then(Value::as_str)
-                .ok_or_else(|| bad(path, "expected {\"type\":\"function\",\"function\":{\"name\":...}}"))?;
+            // Chat: {"type":"function","function":{"name":…}}; Responses: {"type":"function","name":…}.
+            let (name, name_path, shape) = match dialect {
+                Dialect::Chat => (
+                    o.get("function").and_then(|f| f.get("name")).and_then(Value::as_str),
+                    format!("{path}.function.name"),
+                    "{\"type\":\"function\",\"function\":{\"name\":...}}",
+                ),
+                Dialect::Responses => (
+                    o.get("name").and_then(Value::as_str).filter(|_| o.get("type").and_then(Value::as_str) == Some("function")),
+                    format!("{path}.name"),
+                    "{\"type\":\"function\",\"name\":...}",
+                ),
+            };
+            let name = name.ok_or_else(|| bad(path, format!("expected {shape}")))?;
             let tool = tools
                 .iter()
                 .find(|t| t.name == name)
                 .cloned()
-                .ok_or_else(|| bad(&format!("{path}.function.name"), format!("`{name}` is not one of the request's tools")))?;
+                .ok_or_else(|| bad(&name_path, format!("`{name}` is not one of the request's tools")))?;
             tools = vec![tool];
             false
         }
         Some(_) => return Err(bad(path, "expected a string or an object")),
     };
-    Ok(Plan { tools, final_allowed, parallel, final_format: final_format(request)?, reasoning })
+    let final_format = match dialect {
+        Dialect::Chat => final_format(request)?,
+        Dialect::Responses => responses_final_format(request)?,
+    };
+    Ok(Plan { tools, final_allowed, parallel, final_format, reasoning })
 }
 
 /// Rewrites OpenAPI's `nullable: true` (which the TypeScript renderer shows as `| null`, but

@@ -228,7 +228,7 @@ pub fn request_to_conversation(request_json: &str, options: &ResponsesOptions) -
                 body.push(
                     Message::new(Role::Assistant, args)
                         .with_channel("commentary")
-                        .with_recipient(format!("functions.{name}"))
+                        .with_recipient(crate::routing::function_recipient(name))
                         .with_content_type("<|constrain|>json"),
                 );
             }
@@ -248,7 +248,7 @@ pub fn request_to_conversation(request_json: &str, options: &ResponsesOptions) -
                 };
                 body.push(
                     Message::new(Role::Tool, output)
-                        .with_name(format!("functions.{name}"))
+                        .with_name(crate::routing::function_recipient(&name))
                         .with_recipient("assistant")
                         .with_channel("commentary"),
                 );

@@ -286,6 +286,27 @@ static void test_encode_decode(const harmony_encoding *enc) {
   CHECK(t.len == 0 && t.data == NULL);
   CHECK_STATUS(harmony_encode(enc, "x", 1, 2, &t, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
 
+  /* an allowed subset: only <|end|> is special, <|start|> stays text (openai_harmony's
+     allowed_special={"<|end|>"}) */
+  const char *both = "<|start|>x<|end|>";
+  const uint32_t only_end[] = {HARMONY_TOKEN_END};
+  CHECK_STATUS(harmony_encode_allowed(enc, both, strlen(both), only_end, 1, &t, NULL), HARMONY_OK);
+  CHECK(t.len >= 2 && t.data[t.len - 1] == HARMONY_TOKEN_END);
+  for (size_t i = 0; i + 1 < t.len; i++) CHECK(t.data[i] != HARMONY_TOKEN_START && t.data[i] != HARMONY_TOKEN_END);
+  harmony_tokens_free(&t);
+  harmony_tokens plain = {NULL, 0};
+  CHECK_STATUS(harmony_encode_allowed(enc, both, strlen(both), NULL, 0, &t, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_encode(enc, both, strlen(both), 0, &plain, NULL), HARMONY_OK);
+  CHECK(t.len == plain.len && memcmp(t.data, plain.data, t.len * sizeof(uint32_t)) == 0);
+  harmony_tokens_free(&t);
+  harmony_tokens_free(&plain);
+  const uint32_t not_special[] = {HARMONY_TOKEN_END, 42};
+  CHECK_STATUS(harmony_encode_allowed(enc, both, strlen(both), not_special, 2, &t, &err), HARMONY_ERROR_INVALID_ARGUMENT);
+  expect_error(err, HARMONY_ERROR_INVALID_ARGUMENT, "allowed[1]");
+  CHECK(t.data == NULL && t.len == 0);
+  CHECK_STATUS(harmony_encode_allowed(enc, both, strlen(both), NULL, 3, &t, &err), HARMONY_ERROR_INVALID_ARGUMENT);
+  expect_error(err, HARMONY_ERROR_INVALID_ARGUMENT, "allowed");
+
   uint32_t buf[8];
   size_t n = 0;
   CHECK_STATUS(harmony_encode_into(enc, "hello world", 11, 0, NULL, 0, &n, NULL), HARMONY_ERROR_BUFFER_TOO_SMALL);

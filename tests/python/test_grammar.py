@@ -535,3 +535,62 @@ def test_bad_requests_fail_with_a_message():
     )
     assert proc.returncode != 0
     assert b"`required` but the request declares no tools" in proc.stderr
+
+
+# ---------------------------------------------------------------------------------------
+# Responses requests: the same request in the Responses dialect gives the same grammar
+
+def to_responses_request(chat):
+    """A Chat Completions request in the Responses API's shape (flat function tools, a flat
+    named tool_choice, text.format for response_format), following the OpenAI API reference."""
+    out = {"model": "gpt-oss", "input": [{"type": "message", "role": m["role"], "content": m["content"]} for m in chat["messages"]]}
+    if "tools" in chat:
+        out["tools"] = [{"type": "function", **t["function"]} for t in chat["tools"]]
+    if "parallel_tool_calls" in chat:
+        out["parallel_tool_calls"] = chat["parallel_tool_calls"]
+    choice = chat.get("tool_choice")
+    if isinstance(choice, dict):
+        out["tool_choice"] = {"type": "function", "name": choice["function"]["name"]}
+    elif choice is not None:
+        out["tool_choice"] = choice
+    rf = chat.get("response_format")
+    if rf is not None:
+        fmt = {"type": rf["type"]}
+        if rf["type"] == "json_schema":
+            fmt.update(rf["json_schema"])
+        out["text"] = {"format": fmt}
+    return out
+
+
+def responses_grammar(request, fmt, *extra):
+    proc = subprocess.run(
+        [CLI, "responses", "grammar", "--format", fmt, *extra], input=json.dumps(request).encode(), capture_output=True
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    return proc.stdout.decode()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_responses_requests_give_the_chat_grammar(case, fmt):
+    from openai.types.responses import response_create_params
+    from pydantic import TypeAdapter
+
+    request, extra, _ = CASES[case]
+    responses_request = to_responses_request(request)
+    # The converted request is a valid Responses request for the official SDK.
+    TypeAdapter(response_create_params.ResponseCreateParamsNonStreaming).validate_python(responses_request)
+    assert responses_grammar(responses_request, fmt, *extra) == harmony_grammar(request, fmt, *extra)
+
+
+def test_responses_grammar_rejects_hosted_tools_and_unknown_names():
+    for request, message in [
+        ({"input": "hi", "tools": [{"type": "web_search"}]}, b"unsupported tool type `web_search`"),
+        ({"input": "hi", "tools": TOOLS_RESPONSES, "tool_choice": {"type": "function", "name": "nope"}}, b"request.tool_choice.name"),
+    ]:
+        proc = subprocess.run([CLI, "responses", "grammar", "--format", "lark"], input=json.dumps(request).encode(), capture_output=True)
+        assert proc.returncode != 0
+        assert message in proc.stderr, proc.stderr
+
+
+TOOLS_RESPONSES = [{"type": "function", **t["function"]} for t in TOOLS]

@@ -23,6 +23,24 @@ TEST(ChatGrammar, EachFormatNamesTheToolInItsOwnSyntax) {
   EXPECT_EQ(tag.rfind("{\"type\":\"structural_tag\"", 0), 0u) << tag;
 }
 
+const char* kResponsesRequest =
+    R"({"input":"hi","tools":[{"type":"function","name":"get_weather",)"
+    R"("parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}]})";
+
+TEST(ResponsesGrammar, TheSameRequestGivesTheChatGrammar) {
+  const harmony::Encoding enc;
+  for (auto format : {harmony::GrammarFormat::Lark, harmony::GrammarFormat::Gbnf, harmony::GrammarFormat::Xgrammar}) {
+    EXPECT_EQ(harmony::responses_grammar(enc, kResponsesRequest, format), harmony::chat_grammar(enc, kRequest, format));
+  }
+  try {
+    harmony::responses_grammar(enc, R"({"input":"hi","tools":[{"type":"web_search"}]})", harmony::GrammarFormat::Lark);
+    FAIL() << "expected harmony::Error";
+  } catch (const harmony::Error& e) {
+    EXPECT_EQ(e.status(), HARMONY_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(e.what()).find("web_search"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ChatGrammar, OptionsReachTheGenerator) {
   const harmony::Encoding enc;
   harmony::GrammarOptions opts;

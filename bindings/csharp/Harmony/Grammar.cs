@@ -36,7 +36,7 @@ namespace LibHarmony
         }
     }
 
-    /// <summary>Constrained-decoding grammars for Chat Completions requests.</summary>
+    /// <summary>Constrained-decoding grammars for Chat Completions and Responses requests.</summary>
     public static class HarmonyGrammar
     {
         /// <summary>The grammar of the completion an OpenAI Chat Completions request (its JSON
@@ -57,12 +57,35 @@ namespace LibHarmony
             Marshalling.Check(st, err);
             return Marshalling.TakeString(ref text);
         }
+
+        /// <summary>The grammar of the completion an OpenAI Responses request permits (function
+        /// tools, tool_choice, parallel_tool_calls, text.format): the same grammar as
+        /// <see cref="ChatGrammar"/> for the same request in Chat Completions form. Hosted tools
+        /// (web_search) throw <see cref="HarmonyException"/> (InvalidArgument).</summary>
+        public static string ResponsesGrammar(this HarmonyEncoding encoding, string requestJson, GrammarFormat format,
+            GrammarOptions options = null)
+        {
+            if (encoding == null) throw new ArgumentNullException(nameof(encoding));
+            if (requestJson == null) throw new ArgumentNullException(nameof(requestJson));
+            byte[] request = Marshalling.ToUtf8(requestJson, "requestJson");
+            byte[] opts = options == null ? null : Marshalling.ToUtf8(options.ToJson(), "options");
+            NativeString text;
+            IntPtr err;
+            HarmonyStatus st = Native.harmony_responses_grammar(encoding.Handle, request, Marshalling.Len(request), (int)format,
+                opts, Marshalling.Len(opts), out text, out err);
+            Marshalling.Check(st, err);
+            return Marshalling.TakeString(ref text);
+        }
     }
 
     internal static partial class Native
     {
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern HarmonyStatus harmony_chat_grammar(EncodingHandle encoding, byte[] request, UIntPtr requestLen,
+            int format, byte[] options, UIntPtr optionsLen, out NativeString text, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_responses_grammar(EncodingHandle encoding, byte[] request, UIntPtr requestLen,
             int format, byte[] options, UIntPtr optionsLen, out NativeString text, out IntPtr err);
     }
 }

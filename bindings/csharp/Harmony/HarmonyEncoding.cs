@@ -254,6 +254,22 @@ namespace LibHarmony
             return Marshalling.TakeTokens(ref tokens);
         }
 
+        /// <summary>Encodes text, reading only the special tokens in <paramref name="allowedSpecial"/>
+        /// (their ids, see <see cref="SpecialTokenId"/>) as special tokens; other spellings stay
+        /// ordinary text (openai_harmony's <c>allowed_special={...}</c>). Throws
+        /// <see cref="HarmonyException"/> (InvalidArgument) for an id that is not a special token.</summary>
+        public uint[] EncodeAllowed(string text, uint[] allowedSpecial)
+        {
+            if (allowedSpecial == null) throw new ArgumentNullException(nameof(allowedSpecial));
+            byte[] bytes = Marshalling.ToUtf8(text, "text");
+            NativeTokens tokens;
+            IntPtr err;
+            HarmonyStatus st = Native.harmony_encode_allowed(Handle, bytes, Marshalling.Len(bytes), allowedSpecial,
+                Marshalling.Len(allowedSpecial), out tokens, out err);
+            Marshalling.Check(st, err);
+            return Marshalling.TakeTokens(ref tokens);
+        }
+
         /// <summary>Encodes into <paramref name="destination"/>; false (with the needed length in <paramref name="count"/>) when it is too small.</summary>
         public bool TryEncodeInto(string text, uint[] destination, out int count, bool allowSpecial = false)
         {

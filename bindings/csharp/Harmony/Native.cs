@@ -108,6 +108,10 @@ namespace LibHarmony
             out NativeTokens tokens, out IntPtr err);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_encode_allowed(EncodingHandle encoding, byte[] text, UIntPtr len,
+            uint[] allowed, UIntPtr allowedLen, out NativeTokens tokens, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern HarmonyStatus harmony_encode_into(EncodingHandle encoding, byte[] text, UIntPtr len, uint flags,
             [Out] uint[] buf, UIntPtr cap, out UIntPtr outLen, out IntPtr err);
 

@@ -25,6 +25,22 @@ namespace LibHarmony.Tests
         }
 
         [Test]
+        public void ResponsesRequestsGiveTheChatGrammar()
+        {
+            const string responses = "{\"input\":\"hi\",\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\"," +
+                "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}]}";
+            using (var enc = new HarmonyEncoding())
+            {
+                foreach (var format in new[] { GrammarFormat.Lark, GrammarFormat.Gbnf, GrammarFormat.Xgrammar })
+                    Assert.AreEqual(enc.ChatGrammar(Request, format), enc.ResponsesGrammar(responses, format));
+                var e = Assert.Throws<HarmonyException>(() =>
+                    enc.ResponsesGrammar("{\"input\":\"hi\",\"tools\":[{\"type\":\"web_search\"}]}", GrammarFormat.Lark));
+                Assert.AreEqual(HarmonyStatus.InvalidArgument, e.Status);
+                StringAssert.Contains("web_search", e.Message);
+            }
+        }
+
+        [Test]
         public void OptionsReachTheGenerator()
         {
             using (var enc = new HarmonyEncoding())
