@@ -573,11 +573,16 @@ func TestChatErrors(t *testing.T) {
 	_, err = newChatStream(enc, []byte(`{`))
 	expectError(t, "bad options JSON", err, StatusInvalidJSON, "")
 
-	// Model output is not bad input (issue 11): text after <|return|> is a message of its own.
-	bad := mustEncode(t, enc, "<|channel|>final<|message|>4<|return|>4")
+	// Model output is not bad input (issue 11): text after <|end|> is a message of its own
+	// (vLLM #50690); text after <|return|> is dropped (the completion had ended).
+	if js, err := enc.ChatParse(mustEncode(t, enc, "<|channel|>final<|message|>4<|return|>4"), nil); err != nil ||
+		!bytes.Contains(js, []byte(`"content":"4"}`)) || !bytes.Contains(js, []byte(`"finish_reason":"stop"`)) {
+		t.Errorf("ChatParse(text after <|return|>) = %s, %v", js, err)
+	}
+	bad := mustEncode(t, enc, "<|channel|>final<|message|>4<|end|>4")
 	js, err := enc.ChatParse(bad, nil)
 	if err != nil || !bytes.Contains(js, []byte(`"content":"4\n4"`)) || !bytes.Contains(js, []byte(`"finish_reason":"length"`)) {
-		t.Errorf("ChatParse(text after <|return|>) = %s, %v", js, err)
+		t.Errorf("ChatParse(text after <|end|>) = %s, %v", js, err)
 	}
 	ps, err := NewChatStream(enc, nil)
 	if err != nil {

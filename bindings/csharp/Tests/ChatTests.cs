@@ -429,8 +429,12 @@ namespace LibHarmony.Tests
         [Test]
         public void MalformedOutputIsRecoveredNotAnError()
         {
-            // Model output is not bad input (issue 11): text after <|return|> is a message of its own.
-            uint[] bad = Completion("<|channel|>final<|message|>4<|return|>4");
+            // Model output is not bad input (issue 11): text after <|end|> is a message of its own
+            // (vLLM #50690); text after <|return|> is dropped (the completion had ended).
+            JsonValue after = Choice(_enc.ChatParse(Completion("<|channel|>final<|message|>4<|return|>4")));
+            Assert.AreEqual("4", Str(after, "message", "content"));
+            Assert.AreEqual("stop", Str(after, "finish_reason"));
+            uint[] bad = Completion("<|channel|>final<|message|>4<|end|>4");
             JsonValue choice = Choice(_enc.ChatParse(bad));
             Assert.AreEqual("4\n4", Str(choice, "message", "content"));
             Assert.AreEqual("length", Str(choice, "finish_reason"), "the tokens end inside the recovered message");
