@@ -241,6 +241,13 @@ impl OutputParser {
         self.parser.messages()
     }
 
+    /// The tokens an engine injects to end the reasoning now and open `answer`
+    /// ([`StreamParser::force_answer_tokens`]); feed them to [`process`](Self::process) as if
+    /// sampled.
+    pub fn force_answer_tokens(&self, answer: crate::parse::Answer<'_>) -> Vec<u32> {
+        self.parser.force_answer_tokens(answer)
+    }
+
     /// Where the parser is (inside a message's header or content, or between messages).
     pub fn state(&self) -> StreamState {
         self.parser.state()

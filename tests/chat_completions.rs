@@ -733,3 +733,52 @@ fn ffi_chat_stream_next_lends_the_same_chunks() {
         harmony_encoding_free(enc);
     }
 }
+
+/// Ending reasoning on demand (issue 16 §3): an engine caps the analysis at a budget of
+/// tokens — anywhere, also inside the header — injects `force_answer_tokens`, and the model
+/// answers. The reasoning so far stays reasoning, the answer is content (or the forced call a
+/// tool call), and the batch parse of everything fed gives the streamed response.
+#[test]
+fn a_reasoning_budget_ends_in_the_answer() {
+    use harmony::chat_completions::ChatStream;
+    use harmony::parse::Answer;
+    let analysis = completion("<|channel|>analysis<|message|>Let me think about this very carefully, step by step.");
+    let header = completion("<|channel|>analysis<|message|>").len();
+    for budget in 0..=analysis.len() {
+        for (answer, reply, want_finish) in
+            [(Answer::Final, "42<|return|>", "stop"), (Answer::Call("get_weather"), "{\"city\":\"Paris\"}<|call|>", "tool_calls")]
+        {
+            let mut s = ChatStream::new(seeded());
+            s.accumulate();
+            let mut fed = Vec::new();
+            for &t in &analysis[..budget] {
+                s.process(t).unwrap();
+                fed.push(t);
+            }
+            let forced = s.force_answer_tokens(answer);
+            assert!(!forced.is_empty());
+            for t in forced.into_iter().chain(completion(reply)) {
+                s.process(t).unwrap();
+                fed.push(t);
+            }
+            s.finish().unwrap();
+            let r = s.response().unwrap();
+            let what = format!("budget {budget}, {answer:?}: {r}");
+            assert_eq!(finish(&r), want_finish, "{what}");
+            let m = message(&r);
+            match answer {
+                Answer::Final => assert_eq!(m["content"], "42", "{what}"),
+                Answer::Call(_) => {
+                    assert_eq!(m["content"], Value::Null, "{what}");
+                    assert_eq!(m["tool_calls"][0]["function"]["name"], "get_weather", "{what}");
+                    assert_eq!(m["tool_calls"][0]["function"]["arguments"], "{\"city\":\"Paris\"}", "{what}");
+                }
+            }
+            if budget > header {
+                let thought = harmony::tokenizer::decode_utf8(&analysis[header..budget]).unwrap();
+                assert_eq!(m["reasoning_content"], thought.as_str(), "{what}");
+            }
+            assert_eq!(parse_response(&fed, &seeded()).unwrap(), r, "{what}: batch");
+        }
+    }
+}

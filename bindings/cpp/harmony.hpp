@@ -1793,6 +1793,19 @@ class StreamParser {
     return out.to_string();
   }
 
+  /// The tokens that end the current message now and open the final answer (`function`
+  /// empty) or a call of `function`, as the model would have sampled them: for an engine whose
+  /// reasoning budget ran out. Inject them into the model's context and feed them to process()
+  /// as if sampled. Empty when already inside such a message.
+  std::vector<std::uint32_t> force_answer(std::string_view function = {}) const {
+    detail::OwnedTokens out;
+    detail::ErrorSlot err;
+    err.check(harmony_parser_force_answer(handle(), function.empty() ? nullptr : function.data(), function.size(),
+                                          &out.value, err.out()),
+              "harmony_parser_force_answer");
+    return out.to_vector();
+  }
+
   /// Completed messages, typed.
   std::vector<Message> messages() const { return messages_from_json(messages_json()); }
 
@@ -1894,6 +1907,19 @@ class ChatStream {
     detail::ErrorSlot err;
     err.check(harmony_chat_stream_finish(handle(), &chunk.value, err.out()), "harmony_chat_stream_finish");
     return chunk.to_string();
+  }
+
+  /// The tokens that end the current message now and open the final answer (`function`
+  /// empty) or a call of `function`, as the model would have sampled them: for an engine whose
+  /// reasoning budget ran out. Inject them into the model's context and feed them to process()/next()
+  /// as if sampled. Empty when already inside such a message.
+  std::vector<std::uint32_t> force_answer(std::string_view function = {}) const {
+    detail::OwnedTokens out;
+    detail::ErrorSlot err;
+    err.check(harmony_chat_stream_force_answer(handle(), function.empty() ? nullptr : function.data(), function.size(),
+                                               &out.value, err.out()),
+              "harmony_chat_stream_force_answer");
+    return out.to_vector();
   }
 
  private:
@@ -2051,6 +2077,19 @@ class ResponsesStream {
     detail::ErrorSlot err;
     err.check(harmony_responses_stream_finish(handle(), &events.value, err.out()), "harmony_responses_stream_finish");
     return events.to_string();
+  }
+
+  /// The tokens that end the current message now and open the final answer (`function`
+  /// empty) or a call of `function`, as the model would have sampled them: for an engine whose
+  /// reasoning budget ran out. Inject them into the model's context and feed them to process()
+  /// as if sampled. Empty when already inside such a message.
+  std::vector<std::uint32_t> force_answer(std::string_view function = {}) const {
+    detail::OwnedTokens out;
+    detail::ErrorSlot err;
+    err.check(harmony_responses_stream_force_answer(handle(), function.empty() ? nullptr : function.data(),
+                                                    function.size(), &out.value, err.out()),
+              "harmony_responses_stream_force_answer");
+    return out.to_vector();
   }
 
  private:

@@ -215,6 +215,17 @@ static hgo_string_result hgo_chat_stream_finish(harmony_chat_stream *s) {
 	r.status = harmony_chat_stream_finish(s, &r.str, &r.err);
 	return r;
 }
+// Ending reasoning on demand (harmony_*_force_answer): fn NULL opens the final answer.
+static hgo_tokens_result hgo_parser_force_answer(const harmony_parser *p, const char *fn, size_t fn_len) {
+	hgo_tokens_result r = {HARMONY_OK, NULL, {NULL, 0}};
+	r.status = harmony_parser_force_answer(p, fn, fn_len, &r.tokens, &r.err);
+	return r;
+}
+static hgo_tokens_result hgo_chat_stream_force_answer(const harmony_chat_stream *s, const char *fn, size_t fn_len) {
+	hgo_tokens_result r = {HARMONY_OK, NULL, {NULL, 0}};
+	r.status = harmony_chat_stream_force_answer(s, fn, fn_len, &r.tokens, &r.err);
+	return r;
+}
 // The Responses API bridge (harmony_responses_*), shaped like the Chat bridge's shims.
 typedef struct { harmony_status status; harmony_error *err; harmony_responses_stream *stream; } hgo_responses_stream_result;
 
@@ -552,6 +563,14 @@ func cChatStreamProcess(s chatStreamPtr, token uint32) ([]byte, error) {
 
 func cChatStreamFinish(s chatStreamPtr) ([]byte, error) {
 	return takeString(C.hgo_chat_stream_finish(s))
+}
+
+func cParserForceAnswer(p parserPtr, function string) ([]uint32, error) {
+	return takeTokens(C.hgo_parser_force_answer(p, stringArg(function), C.size_t(len(function))))
+}
+
+func cChatStreamForceAnswer(s chatStreamPtr, function string) ([]uint32, error) {
+	return takeTokens(C.hgo_chat_stream_force_answer(s, stringArg(function), C.size_t(len(function))))
 }
 
 // The Go constants mirror harmony.h: each line fails to compile if they ever differ.

@@ -176,6 +176,21 @@ func (s *ChatStream) Process(token uint32) ([]byte, error) {
 	return chunk, err
 }
 
+// ForceAnswer returns the tokens that end the reasoning now (the reasoning so far stays
+// reasoning_content and the model's next tokens are the answer).
+// The tokens end the current message now and open the final answer (function "") or a call
+// of function, as the model would have sampled them: for an engine whose reasoning budget ran
+// out. Inject them into the model's context and feed them to Process as if sampled. They are
+// empty when the parser is already inside such a message.
+func (s *ChatStream) ForceAnswer(function string) ([]uint32, error) {
+	if s == nil || s.ptr == nil {
+		return nil, ErrClosed
+	}
+	toks, err := cChatStreamForceAnswer(s.ptr, function)
+	runtime.KeepAlive(s)
+	return toks, err
+}
+
 // Finish ends the stream and returns the last chunk, whose finish_reason is stop,
 // tool_calls, or length when the tokens ended inside a message. A second Finish, or Process
 // after Finish, is StatusInvalidArgument.

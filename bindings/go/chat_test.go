@@ -743,3 +743,66 @@ func BenchmarkChatStreamPerToken(b *testing.B) {
 	reportTokens(b, 1)
 	b.ReportMetric(float64(bytesOut)/float64(b.N), "chunk-bytes/op")
 }
+
+// Ending reasoning on demand: the injected tokens close the analysis, the model answers.
+func TestChatStreamForceAnswer(t *testing.T) {
+	enc := testEncoding(t)
+	s, err := NewChatStream(enc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, err := NewStreamParser(enc, RoleAssistant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, tok := range mustEncode(t, enc, "<|channel|>analysis<|message|>Let me think") {
+		if _, err := s.Process(tok); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Process(tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	forced, err := s.ForceAnswer("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, _ := enc.Decode(forced, false); text != "<|end|><|start|>assistant<|channel|>final<|message|>" {
+		t.Errorf("ForceAnswer = %q", text)
+	}
+	call, err := p.ForceAnswer("get_weather")
+	if text, _ := enc.Decode(call, false); err != nil || text != "<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>" {
+		t.Errorf("ForceAnswer(get_weather) = %q, %v", text, err)
+	}
+	if _, err := p.ForceAnswer("get weather"); !errors.Is(err, StatusInvalidArgument) {
+		t.Errorf("ForceAnswer(get weather): %v", err)
+	}
+	var content strings.Builder
+	for _, tok := range append(forced, mustEncode(t, enc, "42<|return|>")...) {
+		chunk, err := s.Process(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if chunk != nil {
+			var c struct {
+				Choices []struct {
+					Delta struct {
+						Content *string `json:"content"`
+					} `json:"delta"`
+				} `json:"choices"`
+			}
+			if err := json.Unmarshal(chunk, &c); err != nil {
+				t.Fatal(err)
+			}
+			if c.Choices[0].Delta.Content != nil {
+				content.WriteString(*c.Choices[0].Delta.Content)
+			}
+		}
+	}
+	last, err := s.Finish()
+	if content.String() != "42" || err != nil || !bytes.Contains(last, []byte(`"finish_reason":"stop"`)) {
+		t.Errorf("content %q, last chunk %s, %v", content.String(), last, err)
+	}
+}

@@ -754,6 +754,18 @@ enum harmony_status harmony_chat_stream_finish(struct harmony_chat_stream *strea
                                                struct harmony_error **err);
 
 /**
+ * The tokens that end the reasoning now and open a final answer (`function` NULL) or a call
+ * of `function`, as `harmony_parser_force_answer` describes; feed them to
+ * `harmony_chat_stream_process`/`_next` as if sampled (the reasoning so far stays
+ * `reasoning_content`, the model's next tokens are the answer). `*out` is caller-owned.
+ */
+enum harmony_status harmony_chat_stream_force_answer(const struct harmony_chat_stream *stream,
+                                                     const char *function,
+                                                     size_t function_len,
+                                                     struct harmony_tokens *out,
+                                                     struct harmony_error **err);
+
+/**
  * Feeds one completion token, like `harmony_chat_stream_process`, but lends the chunk:
  * `*data` points into the stream's one reused buffer (NUL-terminated, `*len` bytes) and stays
  * valid until the next call on the stream; it is NULL with `*len` 0 when the token produced
@@ -820,6 +832,17 @@ enum harmony_status harmony_responses_stream_process(struct harmony_responses_st
                                                      uint32_t token,
                                                      struct harmony_string *events,
                                                      struct harmony_error **err);
+
+/**
+ * The tokens that end the reasoning now and open a final answer (`function` NULL) or a call
+ * of `function`, as `harmony_parser_force_answer` describes; feed them to
+ * `harmony_responses_stream_process` as if sampled. `*out` is caller-owned.
+ */
+enum harmony_status harmony_responses_stream_force_answer(const struct harmony_responses_stream *stream,
+                                                          const char *function,
+                                                          size_t function_len,
+                                                          struct harmony_tokens *out,
+                                                          struct harmony_error **err);
 
 /**
  * Ends the stream. `*events` receives a caller-owned JSON array of the last events, ending
@@ -991,6 +1014,21 @@ enum harmony_status harmony_parser_last_delta(const struct harmony_parser *parse
 enum harmony_status harmony_parser_content_delta(const struct harmony_parser *parser,
                                                  const char **data,
                                                  size_t *len);
+
+/**
+ * The tokens that end the current message now and open a final answer (`function` NULL with
+ * length 0) or a call of `function` (UTF-8, `function_len` bytes), as the model would have
+ * sampled them: for an engine whose reasoning budget ran out. Inject them into the model's
+ * context and feed them to `harmony_parser_process` as if sampled; the model's next token
+ * is the answer's. `*out` receives caller-owned tokens (empty when the parser is already in
+ * such a message). Inside content they are `<|end|><|start|>assistant<|channel|>final<|message|>`
+ * (a call: `…<|channel|>commentary to=functions.NAME <|constrain|>json<|message|>`).
+ */
+enum harmony_status harmony_parser_force_answer(const struct harmony_parser *parser,
+                                                const char *function,
+                                                size_t function_len,
+                                                struct harmony_tokens *out,
+                                                struct harmony_error **err);
 
 /**
  * Content of the current message so far, borrowed as in `harmony_parser_last_delta`

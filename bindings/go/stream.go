@@ -50,6 +50,20 @@ func (p *StreamParser) step(delta []byte, ok bool, err error) error {
 	return err
 }
 
+// ForceAnswer returns the tokens that end the reasoning now.
+// The tokens end the current message now and open the final answer (function "") or a call
+// of function, as the model would have sampled them: for an engine whose reasoning budget ran
+// out. Inject them into the model's context and feed them to Process as if sampled. They are
+// empty when the parser is already inside such a message.
+func (p *StreamParser) ForceAnswer(function string) ([]uint32, error) {
+	if p == nil || p.ptr == nil {
+		return nil, ErrClosed
+	}
+	toks, err := cParserForceAnswer(p.ptr, function)
+	runtime.KeepAlive(p)
+	return toks, err
+}
+
 // Process feeds one token. After an error the parser should be discarded.
 func (p *StreamParser) Process(token uint32) error {
 	if p == nil || p.ptr == nil {

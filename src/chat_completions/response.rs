@@ -202,6 +202,15 @@ impl ChatStream {
         self.w.acc.get_or_insert_with(Accumulated::default);
     }
 
+    /// The tokens that end the reasoning now and open `answer` (a final answer, or a call of
+    /// a function), for an engine whose thinking budget ran out: inject them into the model's
+    /// context and feed them to [`process`](Self::process) as if sampled; the reasoning so far
+    /// stays reasoning and the model's next tokens are the answer
+    /// ([`StreamParser::force_answer_tokens`](crate::StreamParser::force_answer_tokens)).
+    pub fn force_answer_tokens(&self, answer: crate::parse::Answer<'_>) -> Vec<u32> {
+        self.parser.force_answer_tokens(answer)
+    }
+
     /// How many times the parse recovered from malformed model output.
     pub fn repairs(&self) -> usize {
         self.parser.repairs()

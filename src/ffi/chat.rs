@@ -131,6 +131,29 @@ pub unsafe extern "C" fn harmony_chat_stream_finish(
     })
 }
 
+/// The tokens that end the reasoning now and open a final answer (`function` NULL) or a call
+/// of `function`, as `harmony_parser_force_answer` describes; feed them to
+/// `harmony_chat_stream_process`/`_next` as if sampled (the reasoning so far stays
+/// `reasoning_content`, the model's next tokens are the answer). `*out` is caller-owned.
+#[no_mangle]
+pub unsafe extern "C" fn harmony_chat_stream_force_answer(
+    stream: *const harmony_chat_stream,
+    function: *const c_char,
+    function_len: usize,
+    out: *mut harmony_tokens,
+    err: *mut *mut harmony_error,
+) -> harmony_status {
+    boundary(err, || unsafe {
+        write_opt(out, EMPTY_TOKENS);
+        let out = out_slot(out, "out")?;
+        let s = borrow(stream, "stream")?;
+        let answer = super::parser::answer_arg(function, function_len)?;
+        let (data, len) = vec_into_raw(s.inner.force_answer_tokens(answer));
+        out.write(harmony_tokens { data, len });
+        Ok(())
+    })
+}
+
 /// Feeds one completion token, like `harmony_chat_stream_process`, but lends the chunk:
 /// `*data` points into the stream's one reused buffer (NUL-terminated, `*len` bytes) and stays
 /// valid until the next call on the stream; it is NULL with `*len` 0 when the token produced

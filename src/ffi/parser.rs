@@ -340,6 +340,45 @@ pub unsafe extern "C" fn harmony_parser_content_delta(parser: *const harmony_par
     unsafe { text_accessor(parser, data, len, |p| p.content_delta()) }
 }
 
+/// The answer `harmony_*_force_answer` opens: a final answer when `function` is NULL (length
+/// 0), else a call of that function.
+pub(crate) unsafe fn answer_arg<'a>(function: *const c_char, function_len: usize) -> Result<crate::parse::Answer<'a>, FfiError> {
+    if function.is_null() && function_len == 0 {
+        return Ok(crate::parse::Answer::Final);
+    }
+    let name = unsafe { utf8(function, function_len, "function")? };
+    if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == '<') {
+        return Err(FfiError::invalid(format!("`function` is {name:?}, not a function name")));
+    }
+    Ok(crate::parse::Answer::Call(name))
+}
+
+/// The tokens that end the current message now and open a final answer (`function` NULL with
+/// length 0) or a call of `function` (UTF-8, `function_len` bytes), as the model would have
+/// sampled them: for an engine whose reasoning budget ran out. Inject them into the model's
+/// context and feed them to `harmony_parser_process` as if sampled; the model's next token
+/// is the answer's. `*out` receives caller-owned tokens (empty when the parser is already in
+/// such a message). Inside content they are `<|end|><|start|>assistant<|channel|>final<|message|>`
+/// (a call: `…<|channel|>commentary to=functions.NAME <|constrain|>json<|message|>`).
+#[no_mangle]
+pub unsafe extern "C" fn harmony_parser_force_answer(
+    parser: *const harmony_parser,
+    function: *const c_char,
+    function_len: usize,
+    out: *mut super::harmony_tokens,
+    err: *mut *mut harmony_error,
+) -> harmony_status {
+    boundary(err, || unsafe {
+        write_opt(out, super::EMPTY_TOKENS);
+        let out = out_slot(out, "out")?;
+        let p = borrow(parser, "parser")?;
+        let answer = answer_arg(function, function_len)?;
+        let (data, len) = vec_into_raw(p.inner.force_answer_tokens(answer));
+        out.write(super::harmony_tokens { data, len });
+        Ok(())
+    })
+}
+
 /// Content of the current message so far, borrowed as in `harmony_parser_last_delta`
 /// (NULL outside content).
 #[no_mangle]

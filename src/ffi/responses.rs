@@ -118,6 +118,28 @@ pub unsafe extern "C" fn harmony_responses_stream_process(
     })
 }
 
+/// The tokens that end the reasoning now and open a final answer (`function` NULL) or a call
+/// of `function`, as `harmony_parser_force_answer` describes; feed them to
+/// `harmony_responses_stream_process` as if sampled. `*out` is caller-owned.
+#[no_mangle]
+pub unsafe extern "C" fn harmony_responses_stream_force_answer(
+    stream: *const harmony_responses_stream,
+    function: *const c_char,
+    function_len: usize,
+    out: *mut harmony_tokens,
+    err: *mut *mut harmony_error,
+) -> harmony_status {
+    boundary(err, || unsafe {
+        write_opt(out, EMPTY_TOKENS);
+        let out = out_slot(out, "out")?;
+        let s = borrow(stream, "stream")?;
+        let answer = super::parser::answer_arg(function, function_len)?;
+        let (data, len) = vec_into_raw(s.inner.force_answer_tokens(answer));
+        out.write(harmony_tokens { data, len });
+        Ok(())
+    })
+}
+
 /// Ends the stream. `*events` receives a caller-owned JSON array of the last events, ending
 /// with `response.completed`, or `response.incomplete` when the tokens ended inside a message.
 /// A second call fails with `HARMONY_ERROR_INVALID_ARGUMENT`.

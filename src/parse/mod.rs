@@ -13,11 +13,13 @@
 //! message, the content deltas of the tokens from its `<|message|>` through the token that
 //! completed it, joined, are exactly its content. In recover mode both are the same.
 
+mod force;
 mod header;
 pub mod event;
 pub mod recover;
 mod utf8;
 
+pub use force::Answer;
 pub use header::Header;
 
 use crate::chat::{Author, Content, Message, Role, TextContent};

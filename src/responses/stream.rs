@@ -99,6 +99,12 @@ impl ResponsesStream {
         ResponsesStream { parser: OutputParser::new(), w }
     }
 
+    /// The tokens that end the reasoning now and open `answer`, as for the Chat bridge
+    /// ([`ChatStream::force_answer_tokens`](crate::chat_completions::ChatStream::force_answer_tokens)).
+    pub fn force_answer_tokens(&self, answer: crate::parse::Answer<'_>) -> Vec<u32> {
+        self.parser.force_answer_tokens(answer)
+    }
+
     /// How many repairs the parse has made to malformed model output so far.
     pub fn repairs(&self) -> usize {
         self.parser.repairs()

@@ -639,6 +639,61 @@ static void test_parser_finished_and_recover(const harmony_encoding *enc) {
   harmony_parser_free(p);
 }
 
+/* Ending reasoning on demand: the tokens that close the analysis and open the final answer,
+   fed to the chat stream as if sampled, give the reasoning so far and the model's answer. */
+static void test_force_answer(const harmony_encoding *enc) {
+  const char *thinking = "<|channel|>analysis<|message|>Let me think";
+  harmony_tokens t = {NULL, 0}, forced = {NULL, 0};
+  harmony_error *err = NULL;
+  CHECK_STATUS(harmony_encode(enc, thinking, strlen(thinking), HARMONY_ENCODE_ALLOW_SPECIAL, &t, NULL), HARMONY_OK);
+  harmony_parser *p = NULL;
+  CHECK_STATUS(harmony_parser_new(enc, HARMONY_ROLE_ASSISTANT, 0, &p, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_process_tokens(p, t.data, t.len, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_force_answer(p, NULL, 0, &forced, NULL), HARMONY_OK);
+  harmony_string s = {NULL, 0};
+  CHECK_STATUS(harmony_decode(enc, forced.data, forced.len, 0, &s, NULL), HARMONY_OK);
+  CHECK(strcmp(s.data, "<|end|><|start|>assistant<|channel|>final<|message|>") == 0);
+  harmony_string_free(&s);
+  harmony_tokens_free(&forced);
+  CHECK_STATUS(harmony_parser_force_answer(p, "get_weather", 11, &forced, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_decode(enc, forced.data, forced.len, 0, &s, NULL), HARMONY_OK);
+  CHECK(strcmp(s.data, "<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>") == 0);
+  harmony_string_free(&s);
+  harmony_tokens_free(&forced);
+  CHECK_STATUS(harmony_parser_force_answer(p, "get weather", 11, &forced, &err), HARMONY_ERROR_INVALID_ARGUMENT);
+  expect_error(err, HARMONY_ERROR_INVALID_ARGUMENT, "function");
+  CHECK_STATUS(harmony_parser_force_answer(p, NULL, 5, &forced, &err), HARMONY_ERROR_INVALID_ARGUMENT);
+  expect_error(err, HARMONY_ERROR_INVALID_ARGUMENT, "function");
+  CHECK_STATUS(harmony_parser_force_answer(NULL, NULL, 0, &forced, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  harmony_parser_free(p);
+
+  harmony_chat_stream *cs = NULL;
+  CHECK_STATUS(harmony_chat_stream_new(enc, NULL, 0, &cs, NULL), HARMONY_OK);
+  harmony_string chunk = {NULL, 0};
+  for (size_t i = 0; i < t.len; i++) {
+    CHECK_STATUS(harmony_chat_stream_process(cs, t.data[i], &chunk, NULL), HARMONY_OK);
+    harmony_string_free(&chunk);
+  }
+  CHECK_STATUS(harmony_chat_stream_force_answer(cs, NULL, 0, &forced, NULL), HARMONY_OK);
+  harmony_tokens answer = {NULL, 0};
+  CHECK_STATUS(harmony_encode(enc, "42<|return|>", 12, HARMONY_ENCODE_ALLOW_SPECIAL, &answer, NULL), HARMONY_OK);
+  int content = 0;
+  for (size_t i = 0; i < forced.len + answer.len; i++) {
+    uint32_t tok = i < forced.len ? forced.data[i] : answer.data[i - forced.len];
+    CHECK_STATUS(harmony_chat_stream_process(cs, tok, &chunk, NULL), HARMONY_OK);
+    if (chunk.data && strstr(chunk.data, "\"content\":\"42\"")) content = 1;
+    harmony_string_free(&chunk);
+  }
+  CHECK(content);
+  CHECK_STATUS(harmony_chat_stream_finish(cs, &chunk, NULL), HARMONY_OK);
+  CHECK(strstr(chunk.data, "\"finish_reason\":\"stop\"") != NULL);
+  harmony_string_free(&chunk);
+  harmony_chat_stream_free(cs);
+  harmony_tokens_free(&forced);
+  harmony_tokens_free(&answer);
+  harmony_tokens_free(&t);
+}
+
 int main(void) {
   test_version_and_encoding();
   const harmony_encoding *enc = NULL;
@@ -654,6 +709,7 @@ int main(void) {
   test_encode_decode(enc);
   test_tokens_info(enc);
   test_chat(enc);
+  test_force_answer(enc);
   test_events(enc);
   test_llama_token_cast(enc);
   test_json_validate();

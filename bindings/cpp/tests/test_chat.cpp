@@ -21,6 +21,7 @@ using harmony::ChatOptions;
 using harmony::ChatStream;
 using harmony::Encoding;
 using harmony::Error;
+using harmony::StreamParser;
 
 // Runs `f` and returns the harmony::Error it throws; fails the test if it throws nothing.
 template <class F>
@@ -250,6 +251,36 @@ TEST(Chat, ParseReasoningAndAnswer) {
   EXPECT_EQ(choice["message"]["reasoning_content"].str(), "User asks 2+2.");
   EXPECT_EQ(choice["message"].find("tool_calls"), nullptr);
   EXPECT_EQ(choice["finish_reason"].str(), "stop");
+}
+
+// Ending reasoning on demand: the injected tokens close the analysis, the model answers.
+TEST(Chat, ForceAnswerEndsTheReasoning) {
+  Encoding enc;
+  ChatStream stream(enc);
+  StreamParser parser(enc);
+  for (uint32_t t : completion(enc, "<|channel|>analysis<|message|>Let me think")) {
+    stream.process(t);
+    parser.process(t);
+  }
+  const std::vector<uint32_t> forced = stream.force_answer();
+  EXPECT_EQ(forced, parser.force_answer());
+  EXPECT_EQ(enc.decode(forced), "<|end|><|start|>assistant<|channel|>final<|message|>");
+  EXPECT_EQ(enc.decode(parser.force_answer("get_weather")),
+            "<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>");
+  EXPECT_THROW(parser.force_answer("get weather"), harmony::Error);
+  std::string content;
+  std::vector<uint32_t> rest = forced;
+  for (uint32_t t : completion(enc, "42<|return|>")) rest.push_back(t);
+  for (uint32_t t : rest) {
+    const auto chunk = stream.process(t);
+    if (chunk) {
+      const testjson::Value c = testjson::parse(std::string(*chunk));
+      const testjson::Value* d = c["choices"].items[0]["delta"].find("content");
+      if (d) content += d->str();
+    }
+  }
+  EXPECT_EQ(content, "42");
+  EXPECT_NE(stream.finish().find("\"finish_reason\":\"stop\""), std::string::npos);
 }
 
 TEST(Chat, ParseToolCallInTheDocsForm) {

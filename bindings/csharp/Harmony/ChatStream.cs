@@ -80,6 +80,23 @@ namespace LibHarmony
         }
 
         /// <summary>
+        /// The tokens that end the reasoning now and open the final answer (<paramref name="function"/>
+        /// null) or a call of <paramref name="function"/>, as the model would have sampled them: for
+        /// an engine whose reasoning budget ran out. Inject them into the model's context and feed
+        /// them to <see cref="Process"/> as if sampled; the reasoning so far stays reasoning. Empty
+        /// when already inside such a message.
+        /// </summary>
+        public uint[] ForceAnswer([AllowNull] string function = null)
+        {
+            byte[] name = function == null ? null : Marshalling.ToUtf8(function, "function");
+            NativeTokens tokens;
+            IntPtr err;
+            HarmonyStatus st = Native.harmony_chat_stream_force_answer(Handle, name, Marshalling.Len(name), out tokens, out err);
+            Marshalling.Check(st, err);
+            return Marshalling.TakeTokens(ref tokens);
+        }
+
+        /// <summary>
         /// Ends the stream and returns the last chunk, whose `finish_reason` is `stop`,
         /// `tool_calls`, or `length` when the tokens ended inside a message.
         /// </summary>

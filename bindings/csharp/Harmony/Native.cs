@@ -108,6 +108,14 @@ namespace LibHarmony
             out NativeTokens tokens, out IntPtr err);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_parser_force_answer(ParserHandle parser, byte[] function, UIntPtr functionLen,
+            out NativeTokens tokens, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_chat_stream_force_answer(ChatStreamHandle stream, byte[] function, UIntPtr functionLen,
+            out NativeTokens tokens, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern HarmonyStatus harmony_encode_allowed(EncodingHandle encoding, byte[] text, UIntPtr len,
             uint[] allowed, UIntPtr allowedLen, out NativeTokens tokens, out IntPtr err);
 

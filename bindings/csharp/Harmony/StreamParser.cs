@@ -80,6 +80,23 @@ namespace LibHarmony
             Marshalling.Check(Native.harmony_parser_process_eos(Handle, out err), err);
         }
 
+        /// <summary>
+        /// The tokens that end the current message now and open the final answer
+        /// (<paramref name="function"/> null) or a call of <paramref name="function"/>, as the model
+        /// would have sampled them: for an engine whose reasoning budget ran out. Inject them into
+        /// the model's context and feed them to <see cref="Process(uint)"/> as if sampled. Empty when the
+        /// parser is already inside such a message.
+        /// </summary>
+        public uint[] ForceAnswer([AllowNull] string function = null)
+        {
+            byte[] name = function == null ? null : Marshalling.ToUtf8(function, "function");
+            NativeTokens tokens;
+            IntPtr err;
+            HarmonyStatus st = Native.harmony_parser_force_answer(Handle, name, Marshalling.Len(name), out tokens, out err);
+            Marshalling.Check(st, err);
+            return Marshalling.TakeTokens(ref tokens);
+        }
+
         /// <summary>Text added by the last token, or null (outside content, or a UTF-8 character still incomplete).</summary>
         [MaybeNull]
         public string LastDelta

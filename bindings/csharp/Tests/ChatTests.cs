@@ -427,6 +427,39 @@ namespace LibHarmony.Tests
         }
 
         [Test]
+        public void ForceAnswerEndsTheReasoning()
+        {
+            using (var s = new ChatStream(_enc))
+            using (var p = new StreamParser(_enc, Role.Assistant))
+            {
+                foreach (uint t in Completion("<|channel|>analysis<|message|>Let me think"))
+                {
+                    s.Process(t);
+                    p.Process(t);
+                }
+                uint[] forced = s.ForceAnswer();
+                CollectionAssert.AreEqual(forced, p.ForceAnswer());
+                Assert.AreEqual("<|end|><|start|>assistant<|channel|>final<|message|>", _enc.Decode(forced));
+                Assert.AreEqual("<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>",
+                    _enc.Decode(p.ForceAnswer("get_weather")));
+                Assert.Throws<HarmonyException>(() => p.ForceAnswer("get weather"));
+                var content = new System.Text.StringBuilder();
+                var rest = new List<uint>(forced);
+                rest.AddRange(Completion("42<|return|>"));
+                foreach (uint t in rest)
+                {
+                    string chunk = s.Process(t);
+                    if (chunk == null) continue;
+                    JsonValue delta = JsonValue.Parse(chunk).Get("choices").Items[0].Get("delta");
+                    JsonValue c = delta.Get("content");
+                    if (c != null && c.Text != null) content.Append(c.Text);
+                }
+                Assert.AreEqual("42", content.ToString());
+                StringAssert.Contains("\"finish_reason\":\"stop\"", s.Finish());
+            }
+        }
+
+        [Test]
         public void MalformedOutputIsRecoveredNotAnError()
         {
             // Model output is not bad input (issue 11): text after <|end|> is a message of its own
