@@ -6,6 +6,8 @@
 //! grows with their input (render, parse, encode, decode, batches) release the GIL.
 
 use harmony::chat_completions::{self, ChatOptions, ChatStream as CoreChatStream};
+use harmony::grammar::{self, GrammarFormat, GrammarOptions};
+use harmony::responses::{self, ResponsesOptions, ResponsesStream as CoreResponsesStream};
 use harmony::tokenizer::{self, special_id, special_name, FIRST_SPECIAL, VOCAB_SIZE};
 use harmony::{
     AllowedSpecial, Author, ChannelConfig, Content, Conversation, DeveloperContent, Error, ErrorKind, HarmonyEncoding,
@@ -679,8 +681,92 @@ impl ChatStream {
         self.inner.finish().map(|v| v.to_string()).map_err(to_py)
     }
 
+    /// How many repairs the parse has made to malformed model output so far.
+    #[getter]
+    fn repairs(&self) -> usize {
+        self.inner.repairs()
+    }
+
     fn __repr__(&self) -> &'static str {
         "<libharmony._libharmony.ChatStream>"
+    }
+}
+
+/// The grammar of the completion a Chat Completions request (JSON) permits; `format` is
+/// `lark`, `gbnf` or `xgrammar`, the options are `GrammarOptions` as JSON.
+#[pyfunction]
+#[pyo3(signature = (request_json, format = "lark", options_json = ""))]
+fn chat_grammar(py: Python<'_>, request_json: &str, format: &str, options_json: &str) -> PyResult<String> {
+    let format: GrammarFormat = format.parse().map_err(to_py)?;
+    let options = GrammarOptions::from_json(options_json).map_err(to_py)?;
+    py.allow_threads(|| grammar::chat_grammar(request_json, format, &options)).map_err(to_py)
+}
+
+fn responses_options(options_json: &str) -> PyResult<ResponsesOptions> {
+    ResponsesOptions::from_json(options_json).map_err(to_py)
+}
+
+/// A JSON array of events.
+fn events_json(events: Vec<serde_json::Value>) -> String {
+    serde_json::Value::Array(events).to_string()
+}
+
+/// Responses API request (JSON) → prompt tokens.
+#[pyfunction]
+#[pyo3(signature = (request_json, options_json = ""))]
+fn responses_render_request(py: Python<'_>, request_json: &str, options_json: &str) -> PyResult<Vec<u32>> {
+    let options = responses_options(options_json)?;
+    py.allow_threads(|| responses::render_request(request_json, &options)).map_err(to_py)
+}
+
+/// Completion tokens → `response` object (JSON).
+#[pyfunction]
+#[pyo3(signature = (tokens, options_json = ""))]
+fn responses_parse_response(py: Python<'_>, tokens: Vec<u32>, options_json: &str) -> PyResult<String> {
+    let options = responses_options(options_json)?;
+    py.allow_threads(|| responses::parse_response(&tokens, &options).map(|v| v.to_string())).map_err(to_py)
+}
+
+/// Completion tokens → the streaming events, in order (a JSON array).
+#[pyfunction]
+#[pyo3(signature = (tokens, options_json = ""))]
+fn responses_stream_events(py: Python<'_>, tokens: Vec<u32>, options_json: &str) -> PyResult<String> {
+    let options = responses_options(options_json)?;
+    py.allow_threads(|| responses::stream_events(&tokens, &options).map(events_json)).map_err(to_py)
+}
+
+/// Completion tokens → Responses API streaming events (JSON arrays), one token at a time.
+#[pyclass(module = "libharmony._libharmony")]
+struct ResponsesStream {
+    inner: CoreResponsesStream,
+}
+
+#[pymethods]
+impl ResponsesStream {
+    #[new]
+    #[pyo3(signature = (options_json = ""))]
+    fn new(options_json: &str) -> PyResult<Self> {
+        Ok(ResponsesStream { inner: CoreResponsesStream::new(responses_options(options_json)?) })
+    }
+
+    /// The events this token produces (a JSON array, often empty).
+    fn process(&mut self, token: u32) -> PyResult<String> {
+        self.inner.process(token).map(events_json).map_err(to_py)
+    }
+
+    /// The last events, ending with `response.completed` or `response.incomplete` (a JSON array).
+    fn finish(&mut self) -> PyResult<String> {
+        self.inner.finish().map(events_json).map_err(to_py)
+    }
+
+    /// How many repairs the parse has made to malformed model output so far.
+    #[getter]
+    fn repairs(&self) -> usize {
+        self.inner.repairs()
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "<libharmony._libharmony.ResponsesStream>"
     }
 }
 
@@ -706,6 +792,11 @@ fn _libharmony(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ChatStream>()?;
     m.add_function(wrap_pyfunction!(chat_render_request, m)?)?;
     m.add_function(wrap_pyfunction!(chat_parse_response, m)?)?;
+    m.add_function(wrap_pyfunction!(chat_grammar, m)?)?;
+    m.add_class::<ResponsesStream>()?;
+    m.add_function(wrap_pyfunction!(responses_render_request, m)?)?;
+    m.add_function(wrap_pyfunction!(responses_parse_response, m)?)?;
+    m.add_function(wrap_pyfunction!(responses_stream_events, m)?)?;
     m.add_function(wrap_pyfunction!(tool_namespace_config, m)?)?;
     m.add_function(wrap_pyfunction!(warm_up, m)?)?;
     Ok(())

@@ -248,7 +248,8 @@ def test_mypy_strict_accepts_a_users_script(tmp_path: Path) -> None:
             """
             from libharmony import (Conversation, DeveloperContent, HarmonyEncodingName, HarmonyError, Message,
                                     Role, StreamableParser, StreamState, SystemContent, load_harmony_encoding)
-            from libharmony.chat_completions import ChatStream, parse_response, render_request
+            from libharmony.chat_completions import ChatStream, grammar, parse_response, render_request
+            from libharmony import responses
 
             enc = load_harmony_encoding(HarmonyEncodingName.HARMONY_GPT_OSS)
             conv = Conversation.from_messages([
@@ -267,13 +268,28 @@ def test_mypy_strict_accepts_a_users_script(tmp_path: Path) -> None:
             except HarmonyError as e:
                 print(e.status)
             prompt: list[int] = render_request({"messages": []})
-            chunk = ChatStream().process(1)
-            print(state, delta, prompt, chunk, parse_response([])["choices"])
+            chat = ChatStream()
+            chunk = chat.process(1)
+            chat_repairs: int = chat.repairs
+            print(state, delta, prompt, chunk, parse_response([])["choices"], chat_repairs)
+            lark: str = grammar({"messages": []}, "lark", reasoning="none")
+            gbnf: str = grammar('{"messages": []}', format="gbnf", lazy=False)
+            r_prompt: list[int] = responses.render_request({"input": "hi"}, conversation_start_date="2025-06-28")
+            response: dict[str, object] = responses.parse_response(r_prompt, model="gpt-oss", created_at=1)
+            events: list[dict[str, object]] = responses.stream_events([], response_fields={"tool_choice": "none"})
+            stream = responses.ResponsesStream(id="resp_1")
+            streamed: list[dict[str, object]] = stream.process(1) + stream.finish()
+            repairs: int = stream.repairs
+            print(lark, gbnf, response["output"], events, streamed, repairs)
             """
         )
     )
     bad = tmp_path / "bad_script.py"
-    bad.write_text("import libharmony\nx: int = libharmony.load_harmony_encoding('HarmonyGptOss').decode([1])\n")
+    bad.write_text(
+        "import libharmony\nx: int = libharmony.load_harmony_encoding('HarmonyGptOss').decode([1])\n"
+        "from libharmony import responses\ny: str = responses.stream_events([1])\n"
+        "from libharmony.chat_completions import grammar\nz: int = grammar({})\n"
+    )
     mypy = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / ".mypy_cache")]
     ok = subprocess.run([*mypy, str(script)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
@@ -281,6 +297,8 @@ def test_mypy_strict_accepts_a_users_script(tmp_path: Path) -> None:
     assert package.returncode == 0, package.stdout + package.stderr  # the package and its stubs
     wrong = subprocess.run([*mypy, str(bad)], capture_output=True, text=True)
     assert wrong.returncode == 1 and "incompatible types" in wrong.stdout.lower(), wrong.stdout
+    flagged = {line.split(":")[1] for line in wrong.stdout.splitlines() if "incompatible types" in line.lower()}
+    assert flagged == {"2", "4", "6"}, wrong.stdout  # decode, stream_events and grammar are typed
 
 
 def test_import_and_load_are_fast_and_need_no_vocabulary_file() -> None:

@@ -10,7 +10,8 @@ The data classes (``Message``, ``SystemContent``, ...) are plain Python classes 
 fields, defaults, builders, equality and ``to_dict``/``from_dict`` of 0.0.8's pydantic models;
 everything Harmony-specific (rendering, parsing, tokenising) happens in the extension module
 ``libharmony._libharmony``. Extras: :mod:`libharmony.chat_completions` (the OpenAI Chat
-Completions bridge), ``StreamableParser.process_tokens`` (a batch of tokens in one call) and
+Completions bridge and its grammars), :mod:`libharmony.responses` (the OpenAI Responses API
+bridge), ``StreamableParser.process_tokens`` (a batch of tokens in one call) and
 ``HarmonyError.status``.
 """
 

@@ -1,6 +1,8 @@
 """The OpenAI Chat Completions bridge: a request → the prompt tokens gpt-oss expects, and
 completion tokens → a ``chat.completion`` response or a stream of ``chat.completion.chunk``
-objects. The mapping is libharmony's (``harmony::chat_completions``); see the README.
+objects; and :func:`grammar`, the grammar of the completion a request permits (for
+constrained decoding). The mapping is libharmony's (``harmony::chat_completions``,
+``harmony::grammar``); see the README.
 
 Options (all optional keywords): ``conversation_start_date`` (``YYYY-MM-DD``), ``model``,
 ``id``, ``created`` (the response fields) and ``fix_constrain_recipient``.
@@ -9,11 +11,11 @@ Options (all optional keywords): ``conversation_start_date`` (``YYYY-MM-DD``), `
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Literal, Mapping, Optional, Sequence, Union
 
 from . import _libharmony
 
-__all__ = ["render_request", "parse_response", "ChatStream"]
+__all__ = ["render_request", "parse_response", "ChatStream", "grammar"]
 
 
 def _options(options: Mapping[str, Any]) -> str:
@@ -56,3 +58,20 @@ class ChatStream:
         """The final chunk, carrying the finish reason (``stop``, ``tool_calls`` or ``length``)."""
         chunk: Dict[str, Any] = json.loads(self._inner.finish())
         return chunk
+
+    @property
+    def repairs(self) -> int:
+        """How many repairs the parse has made to malformed model output so far."""
+        return self._inner.repairs
+
+
+def grammar(
+    request: Union[str, Mapping[str, Any]],
+    format: Literal["lark", "gbnf", "xgrammar"] = "lark",
+    **options: Any,
+) -> str:
+    """The grammar of the completion a Chat Completions request (a dict or its JSON text)
+    permits: llguidance Lark, llama.cpp GBNF or an xgrammar structural tag (JSON text).
+    Options: ``reasoning`` (``"optional"``, ``"required"`` or ``"none"``) and ``lazy`` (GBNF
+    only: just the tool calls, for llama.cpp's lazy grammars)."""
+    return _libharmony.chat_grammar(_request(request), format, _options(options))
