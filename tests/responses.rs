@@ -476,3 +476,12 @@ fn tool_choice_and_parallel_tool_calls_on_the_output_side() {
     let o = ResponsesOptions { response_fields: json!({"tool_choice": "none"}).as_object().unwrap().clone(), ..opts() };
     assert_eq!(parse_response(&tokens, &o).unwrap()["tool_choice"], "none");
 }
+
+/// Errors of a Responses request name it, not the Chat Completions request whose shape
+/// helpers it shares (found by the Python package's tests).
+#[test]
+fn request_errors_name_the_responses_request() {
+    let e = render_err(json!({"input": [{"type": "message", "role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]}));
+    assert!(e.contains("responses request") && !e.contains("chat completions"), "{e}");
+    assert!(e.contains("request.input[0].content[0]"), "{e}");
+}

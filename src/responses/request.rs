@@ -161,6 +161,14 @@ fn browser_call(item: &Map<String, Value>, path: &str) -> Result<(&'static str, 
 
 /// Maps a Responses request to the Harmony conversation gpt-oss expects.
 pub fn request_to_conversation(request_json: &str, options: &ResponsesOptions) -> Result<Conversation> {
+    // The shape helpers are the Chat bridge's; their errors name this request.
+    conversation(request_json, options).map_err(|e| match e {
+        Error::InvalidJson { what: "chat completions request", detail } => Error::InvalidJson { what: "responses request", detail },
+        e => e,
+    })
+}
+
+fn conversation(request_json: &str, options: &ResponsesOptions) -> Result<Conversation> {
     let value: Value = serde_json::from_str(request_json).map_err(|e| Error::json("responses request", e))?;
     let request = value.as_object().ok_or_else(|| bad("request", format!("expected an object, found {}", type_name(&value))))?;
 
