@@ -231,6 +231,13 @@ impl OutputParser {
         }
     }
 
+    /// A parser continuing an open assistant message with `header` (prefill / continuation:
+    /// [`StreamParser::continuing`]): its first step starts that message, so the bridges route
+    /// the continuation's text as the message's.
+    pub fn continuing(header: crate::parse::Header) -> Self {
+        OutputParser { parser: StreamParser::continuing(header, bridge_parse_options()), ..Self::new() }
+    }
+
     /// Route of the current (or last) message.
     pub fn route(&self) -> &Route {
         &self.route

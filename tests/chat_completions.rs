@@ -782,3 +782,94 @@ fn a_reasoning_budget_ends_in_the_answer() {
         }
     }
 }
+
+/// Prefill and continuation (issue 16 §2): the last assistant message with `"prefix": true`
+/// renders open — the reference's rendering of the same conversation without the message's
+/// stop token, its analysis kept — and the continuation parses as that message's text.
+#[test]
+fn a_prefix_message_renders_open_and_its_continuation_parses() {
+    let reference_open = |messages: Vec<Value>| -> Vec<u32> {
+        let conv: openai_harmony::chat::Conversation = serde_json::from_value(json!({ "messages": messages })).unwrap();
+        let mut t = common::reference().render_conversation(&conv, None).unwrap();
+        let last = t.pop().unwrap();
+        assert!([200007, 200012].contains(&last), "the reference ends the message with <|end|> or <|call|>");
+        t
+    };
+    let user = json!({"role": "user", "content": "What is 6 times 7?"});
+    let tool = json!({"type": "function", "function": {"name": "calc", "parameters": {"type": "object", "properties": {"expr": {"type": "string"}}}}});
+    let cases = [
+        // (prefix message, expected conversation tail, continuation, content, reasoning, call arguments, finish)
+        (
+            json!({"role": "assistant", "reasoning_content": "Easy.", "content": "The answer is", "prefix": true}),
+            vec![json!({"role": "assistant", "channel": "analysis", "content": "Easy."}), json!({"role": "assistant", "channel": "final", "content": "The answer is"})],
+            " 42.<|return|>",
+            Some(" 42."),
+            None,
+            None,
+            "stop",
+        ),
+        (
+            json!({"role": "assistant", "reasoning_content": "Six times seven", "prefix": true}),
+            vec![json!({"role": "assistant", "channel": "analysis", "content": "Six times seven"})],
+            " is 42.<|end|><|start|>assistant<|channel|>final<|message|>42<|return|>",
+            Some("42"),
+            Some(" is 42."),
+            None,
+            "stop",
+        ),
+        (
+            json!({"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "calc", "arguments": "{\"expr\":"}}], "prefix": true}),
+            vec![json!({"role": "assistant", "channel": "commentary", "recipient": "functions.calc", "content_type": "<|constrain|>json", "content": "{\"expr\":"})],
+            "\"6*7\"}<|call|>",
+            None,
+            None,
+            Some("\"6*7\"}"),
+            "tool_calls",
+        ),
+    ];
+    for (prefix, tail, continuation, content, reasoning, args, want_finish) in cases {
+        let request = json!({"messages": [user.clone(), prefix], "tools": [tool.clone()]});
+        let functions = json!({"role": "developer", "content": [{"type": "developer_content", "tools": {"functions": {"name": "functions", "tools": [
+            {"name": "calc", "description": "", "parameters": {"type": "object", "properties": {"expr": {"type": "string"}}}}]}}}]});
+        let mut want = vec![system("Medium", true), functions, json!({"role": "user", "content": "What is 6 times 7?"})];
+        want.extend(tail);
+        let tokens = render_request(&request.to_string(), &opts()).unwrap();
+        assert_eq!(tokens, reference_open(want), "{request}");
+        let o = seeded().with_request(&request.to_string()).unwrap();
+        assert!(o.continuation.is_some());
+        let r = parse_response(&completion(continuation), &o).unwrap();
+        let m = message(&r);
+        assert_eq!(m["content"].as_str(), content, "{r}");
+        assert_eq!(m["reasoning_content"].as_str(), reasoning, "{r}");
+        assert_eq!(m["tool_calls"][0]["function"]["arguments"].as_str(), args, "{r}");
+        assert_eq!(finish(&r), want_finish, "{r}");
+        assert_eq!(join_chunks(&stream_chunks(&completion(continuation), &o).unwrap(), &o), r);
+    }
+    // Without the prefix option the same continuation is not what the model meant.
+    let r = parse_response(&completion(" 42.<|return|>"), &seeded()).unwrap();
+    assert_ne!(message(&r)["content"], " 42.");
+    // A prefix anywhere but on the last assistant message is an error naming it.
+    for bad in [
+        json!({"messages": [{"role": "user", "content": "hi", "prefix": true}]}),
+        json!({"messages": [{"role": "assistant", "content": "a", "prefix": true}, user.clone()]}),
+        json!({"messages": [user.clone(), {"role": "assistant", "content": "a", "prefix": "yes"}]}),
+    ] {
+        let e = render_request(&bad.to_string(), &opts()).unwrap_err().to_string();
+        assert!(e.contains(".prefix"), "{e}");
+    }
+}
+
+/// The options' `request` field (for C and the wrappers) applies the request as
+/// `with_request` does: tool_choice, parallel_tool_calls and a prefix continuation.
+#[test]
+fn options_carry_the_request() {
+    let request = json!({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "The answer is", "prefix": true}],
+        "tool_choice": "none", "parallel_tool_calls": false});
+    let from_json = ChatOptions::from_json(&json!({"tool_call_id_seed": 3, "request": request}).to_string()).unwrap();
+    let direct = ChatOptions { tool_call_id_seed: Some(3), ..ChatOptions::default() }.with_request(&request.to_string()).unwrap();
+    assert_eq!(from_json, direct);
+    assert_eq!(from_json.continuation.as_ref().unwrap().channel.as_deref(), Some("final"));
+    assert!(!from_json.parallel_tool_calls);
+    let e = ChatOptions::from_json(r#"{"request": 5}"#).unwrap_err().to_string();
+    assert!(e.contains("request"), "{e}");
+}

@@ -400,6 +400,10 @@ struct ChatOptions {
   std::optional<std::string> tool_choice_function;
   /// The request's `parallel_tool_calls` (false keeps only the first call).
   std::optional<bool> parallel_tool_calls;
+  /// The request the completion answers, as JSON text: its output-side fields (`tool_choice`,
+  /// `parallel_tool_calls`, a last assistant message with `"prefix": true` that the completion
+  /// continues) apply when parsing. Sent as is; the library rejects text that is not an object.
+  std::optional<std::string> request;
 
   /// These options as the JSON object the C API takes, e.g.
   /// `{"conversation_start_date":"2025-06-28","created":1700000000}`; `{}` when all are absent.
@@ -1209,6 +1213,7 @@ inline std::string ChatOptions::to_json() const {
     o.optional("tool_choice", tool_choice);
   }
   if (parallel_tool_calls) o.key("parallel_tool_calls") += *parallel_tool_calls ? "true" : "false";
+  if (request) o.key("request") += *request;
   o.close();
   return out;
 }

@@ -43,6 +43,10 @@ type ChatOptions struct {
 	ToolChoiceFunction string `json:"-"`
 	// ParallelToolCalls is the request's parallel_tool_calls (false keeps the first call).
 	ParallelToolCalls *bool `json:"parallel_tool_calls,omitempty"`
+	// Request is the request the completion answers (its JSON body): its output-side fields
+	// (tool_choice, parallel_tool_calls, a last assistant message with "prefix": true that
+	// the completion continues) apply when parsing.
+	Request json.RawMessage `json:"request,omitempty"`
 }
 
 type namedToolChoice struct {

@@ -806,3 +806,21 @@ func TestChatStreamForceAnswer(t *testing.T) {
 		t.Errorf("content %q, last chunk %s, %v", content.String(), last, err)
 	}
 }
+
+// Prefill: the last assistant message with "prefix": true renders open, and with the request
+// in the options its continuation is that message's text.
+func TestChatPrefixMessageContinues(t *testing.T) {
+	enc := testEncoding(t)
+	request := []byte(`{"messages":[{"role":"user","content":"6*7?"},{"role":"assistant","content":"The answer is","prefix":true}]}`)
+	prompt, err := enc.ChatRender(request, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, _ := enc.Decode(prompt, false); !strings.HasSuffix(text, "<|start|>assistant<|channel|>final<|message|>The answer is") {
+		t.Errorf("prompt ends %q", text[max(0, len(text)-80):])
+	}
+	js, err := enc.ChatParse(mustEncode(t, enc, " 42.<|return|>"), &ChatOptions{Request: request})
+	if err != nil || !bytes.Contains(js, []byte(`"content":" 42."`)) || !bytes.Contains(js, []byte(`"finish_reason":"stop"`)) {
+		t.Errorf("ChatParse(continuation) = %s, %v", js, err)
+	}
+}

@@ -64,6 +64,32 @@ pub struct ChatOptions {
     pub tool_choice: ToolChoice,
     /// The request's `parallel_tool_calls`: `false` keeps only the first call.
     pub parallel_tool_calls: bool,
+    /// The completion continues an open assistant message with this header (prefill: the
+    /// request's last message is the assistant's with `"prefix": true`, which
+    /// [`with_request`](Self::with_request) reads): the tokens start inside its content.
+    pub continuation: Option<Continuation>,
+}
+
+/// The header of the assistant message a completion continues (JSON: `{"channel":"final"}`,
+/// `{"channel":"commentary","recipient":"functions.f","content_type":"<|constrain|>json"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Continuation {
+    pub channel: Option<String>,
+    pub recipient: Option<String>,
+    pub content_type: Option<String>,
+}
+
+impl Continuation {
+    /// The parser's header of the continued message.
+    pub fn header(&self) -> crate::parse::Header {
+        crate::parse::Header {
+            author: crate::Author { role: Role::Assistant, name: None },
+            recipient: self.recipient.clone(),
+            channel: self.channel.clone(),
+            content_type: self.content_type.clone(),
+        }
+    }
 }
 
 impl Default for ChatOptions {
@@ -80,6 +106,7 @@ impl Default for ChatOptions {
             reasoning_field: ReasoningField::ReasoningContent,
             tool_choice: ToolChoice::Auto,
             parallel_tool_calls: true,
+            continuation: None,
         }
     }
 }
@@ -119,11 +146,19 @@ impl ChatOptions {
         if json.trim().is_empty() {
             return Ok(Self::default());
         }
-        let value: Value = serde_json::from_str(json).map_err(|e| Error::json("chat options", e))?;
-        if !value.is_object() {
+        let mut value: Value = serde_json::from_str(json).map_err(|e| Error::json("chat options", e))?;
+        let Some(obj) = value.as_object_mut() else {
             return Err(Error::InvalidJson { what: "chat options", detail: "expected a JSON object".into() });
+        };
+        // `request`: the request the completion answers, applied as by `with_request` (its
+        // output-side fields), so C and wrapper callers pass it as they have it.
+        let request = obj.remove("request");
+        let options: ChatOptions = serde_json::from_value(value).map_err(|e| Error::json("chat options", e))?;
+        match request {
+            None | Some(Value::Null) => Ok(options),
+            Some(r @ Value::Object(_)) => options.with_request(&r.to_string()),
+            Some(_) => Err(Error::InvalidJson { what: "chat options", detail: "request: expected the request object".into() }),
         }
-        serde_json::from_value(value).map_err(|e| Error::json("chat options", e))
     }
 
     /// Copies the output-side fields of a request (`tool_choice`, `parallel_tool_calls`)
@@ -138,6 +173,9 @@ impl ChatOptions {
             Some(Value::Bool(b)) => self.parallel_tool_calls = *b,
             Some(_) => return Err(Error::InvalidArgument("request.parallel_tool_calls: expected a boolean".into())),
         }
+        if let Some(m) = request::continued_message(&v)? {
+            self.continuation = Some(request::continuation_of(m));
+        }
         Ok(self)
     }
 }
@@ -147,7 +185,13 @@ pub fn render_request(request_json: &str, options: &ChatOptions) -> Result<Vec<u
     let conv = request_to_conversation(request_json, options)?;
     // The conversation has its earlier analysis dropped already (the format guide's rule);
     // the raw renderer's 0.0.8 rule would drop less.
-    render_for_completion(&conv, Role::Assistant, &RenderOptions { auto_drop_analysis: false })
+    let opts = RenderOptions { auto_drop_analysis: false };
+    let value: Value = serde_json::from_str(request_json).map_err(|e| Error::json("chat completions request", e))?;
+    if request::continued_message(&value)?.is_some() {
+        // Prefill: the last assistant message stays open for the model to continue.
+        return crate::render::render_for_continuation(&conv, &opts);
+    }
+    render_for_completion(&conv, Role::Assistant, &opts)
 }
 
 /// Parses completion tokens into the chunks a streaming client would receive.

@@ -120,6 +120,47 @@ fn response_format(request: &Map<String, Value>) -> Result<Option<String>> {
     Ok(Some(s))
 }
 
+/// The request's last message when it is an assistant message with `"prefix": true` (the
+/// prefill convention of the DeepSeek and Mistral APIs): the completion continues it. `prefix`
+/// on any other message, or not a boolean, is an error.
+pub(crate) fn continued_message(request: &Value) -> Result<Option<&Map<String, Value>>> {
+    let Some(messages) = request.get("messages").and_then(Value::as_array) else { return Ok(None) };
+    for (i, m) in messages.iter().enumerate() {
+        let Some(obj) = m.as_object() else { continue };
+        match obj.get("prefix") {
+            None | Some(Value::Null) | Some(Value::Bool(false)) => {}
+            Some(Value::Bool(true)) if i + 1 == messages.len() && obj.get("role").and_then(Value::as_str) == Some("assistant") => {
+                return Ok(Some(obj));
+            }
+            Some(Value::Bool(true)) => {
+                return Err(bad(&format!("messages[{i}].prefix"), "only the last message, an assistant message, can be a prefix"))
+            }
+            Some(v) => return Err(bad(&format!("messages[{i}].prefix"), format!("expected a boolean, found {}", type_name(v)))),
+        }
+    }
+    Ok(None)
+}
+
+/// The header of the message a prefix assistant message leaves open: its last tool call, else
+/// its content (the final answer), else its reasoning (the analysis) — the last message
+/// [`assistant_messages`] makes of it.
+pub(crate) fn continuation_of(m: &Map<String, Value>) -> super::Continuation {
+    let call = m.get("tool_calls").and_then(Value::as_array).and_then(|c| c.last());
+    if let Some(name) = call.and_then(|c| c.get("function")).and_then(|f| f.get("name")).and_then(Value::as_str) {
+        return super::Continuation {
+            channel: Some("commentary".into()),
+            recipient: Some(crate::routing::function_recipient(name)),
+            content_type: Some("<|constrain|>json".into()),
+        };
+    }
+    let has_content = match m.get("content") {
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(parts)) => !parts.is_empty(),
+        _ => false,
+    };
+    super::Continuation { channel: Some(if has_content { "final" } else { "analysis" }.into()), ..Default::default() }
+}
+
 /// Maps a Chat Completions request to the Harmony conversation gpt-oss expects.
 pub fn request_to_conversation(request_json: &str, options: &ChatOptions) -> Result<Conversation> {
     let value: Value = serde_json::from_str(request_json).map_err(|e| Error::json("chat completions request", e))?;
@@ -149,7 +190,13 @@ pub fn request_to_conversation(request_json: &str, options: &ChatOptions) -> Res
     let mut body: Vec<Message> = Vec::new();
     // (tool_call_id, function name) of every assistant tool call so far.
     let mut calls: Vec<(String, String)> = Vec::new();
+    let prefix = continued_message(&value)?.is_some();
+    // Where the open turn's messages start (its analysis is not an earlier turn's).
+    let mut open_turn = usize::MAX;
     for (i, m) in messages.iter().enumerate() {
+        if prefix && i + 1 == messages.len() {
+            open_turn = body.len();
+        }
         let path = format!("messages[{i}]");
         let obj = m.as_object().ok_or_else(|| bad(&path, format!("expected an object, found {}", type_name(m))))?;
         let role = opt_str(obj, "role", &path)?.ok_or_else(|| bad(&path, "missing `role`"))?;
@@ -214,7 +261,12 @@ pub fn request_to_conversation(request_json: &str, options: &ChatOptions) -> Res
     if !developer.is_empty() {
         out.push(Message { content: developer, ..Message::new(Role::Developer, "") });
     }
+    let open = if open_turn <= body.len() { body.split_off(open_turn) } else { Vec::new() };
+    if prefix && open.is_empty() {
+        return Err(bad(&format!("messages[{}]", messages.len() - 1), "a prefix assistant message needs content, reasoning or a tool call"));
+    }
     out.extend(drop_answered_analysis(body));
+    out.extend(open);
     Ok(Conversation { messages: out })
 }
 

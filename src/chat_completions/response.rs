@@ -194,7 +194,11 @@ impl ChatStream {
             acc: None,
             finished: false,
         };
-        ChatStream { parser: OutputParser::new(), w }
+        let parser = match &w.options.continuation {
+            Some(c) => OutputParser::continuing(c.header()),
+            None => OutputParser::new(),
+        };
+        ChatStream { parser, w }
     }
 
     /// Also collect the non-streaming response (read it with [`response`](Self::response)).

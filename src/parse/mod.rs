@@ -169,6 +169,16 @@ impl StreamParser {
         }
     }
 
+    /// A parser that continues a message already open: the completion of a prompt rendered by
+    /// [`render_for_continuation`](crate::render::render_for_continuation), whose last message
+    /// has `header`. The tokens start inside its content (their deltas are the continuation's
+    /// text) and the message ends at its stop token, as if the parser had read its header.
+    pub fn continuing(header: Header, options: ParseOptions) -> Self {
+        let mut p = Self::new(None, options);
+        p.begin_content(header);
+        p
+    }
+
     /// The options this parser runs with.
     pub fn options(&self) -> ParseOptions {
         self.options

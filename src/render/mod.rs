@@ -75,6 +75,30 @@ pub fn render_for_completion_into(
     Ok(())
 }
 
+/// Renders `conversation` with its last message left open, for prefill / continuation
+/// (transformers' `continue_final_message`): like [`render_conversation`] without the last
+/// message's stop token, so the model's next token continues that message — a final answer,
+/// an analysis or a tool call's arguments — instead of starting a new one. The last message
+/// must be the assistant's; parse the continuation with
+/// [`StreamParser::continuing`](crate::StreamParser::continuing) and the last message's header.
+pub fn render_for_continuation(conv: &Conversation, opts: &RenderOptions) -> Result<Vec<u32>> {
+    let Some(last) = conv.messages.last() else {
+        return Err(Error::InvalidArgument("continuation: the conversation has no message to continue".into()));
+    };
+    if last.author.role != Role::Assistant {
+        return Err(Error::InvalidArgument(format!(
+            "continuation: the last message is the {}'s, not the assistant's",
+            last.author.role.as_str()
+        )));
+    }
+    let mut out = render_conversation(conv, opts)?;
+    // A rendered message ends with its stop token (`<|end|>`, or `<|call|>` for a tool call).
+    if out.last().is_some_and(|t| crate::tokenizer::STOP_TOKENS.contains(t)) {
+        out.pop();
+    }
+    Ok(out)
+}
+
 /// Renders `conversation` for training: like [`render_conversation`], but a final assistant
 /// message at the end closes with `<|return|>` instead of `<|end|>`.
 pub fn render_for_training(conv: &Conversation, opts: &RenderOptions) -> Result<Vec<u32>> {

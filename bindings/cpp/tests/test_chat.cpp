@@ -253,6 +253,22 @@ TEST(Chat, ParseReasoningAndAnswer) {
   EXPECT_EQ(choice["finish_reason"].str(), "stop");
 }
 
+// Prefill: the last assistant message with "prefix": true renders open (no <|end|>), and with
+// the request in the options its continuation is that message's text.
+TEST(Chat, PrefixMessageContinues) {
+  Encoding enc;
+  const std::string request =
+      R"({"messages":[{"role":"user","content":"6*7?"},{"role":"assistant","content":"The answer is","prefix":true}]})";
+  const std::vector<uint32_t> prompt = enc.chat_render(request);
+  EXPECT_NE(enc.decode(prompt).rfind("<|start|>assistant<|channel|>final<|message|>The answer is"), std::string::npos);
+  EXPECT_NE(prompt.back(), 200007u) << "the message is left open";
+  harmony::ChatOptions options;
+  options.request = request;
+  testjson::Value r = testjson::parse(enc.chat_parse(completion(enc, " 42.<|return|>"), options));
+  EXPECT_EQ(first_choice(r)["message"]["content"].str(), " 42.");
+  EXPECT_EQ(first_choice(r)["finish_reason"].str(), "stop");
+}
+
 // Ending reasoning on demand: the injected tokens close the analysis, the model answers.
 TEST(Chat, ForceAnswerEndsTheReasoning) {
   Encoding enc;

@@ -68,6 +68,12 @@ namespace LibHarmony
         /// <summary>The request's `parallel_tool_calls` (false keeps only the first call).</summary>
         public bool? ParallelToolCalls { get; set; }
 
+        /// <summary>The request the completion answers, as JSON text: its output-side fields
+        /// (`tool_choice`, `parallel_tool_calls`, a last assistant message with `"prefix": true`
+        /// that the completion continues) apply when parsing. Sent as is.</summary>
+        [MaybeNull, AllowNull]
+        public string Request { get; set; }
+
         /// <summary>The options as the library's JSON object.</summary>
         public string ToJson()
         {
@@ -92,6 +98,7 @@ namespace LibHarmony
                 w.OptionalString("tool_choice", ToolChoice);
             }
             if (ParallelToolCalls.HasValue) w.Name("parallel_tool_calls").Bool(ParallelToolCalls.Value);
+            if (Request != null) w.Name("request").Raw(Request);
             w.EndObject();
             return w.ToString();
         }

@@ -427,6 +427,18 @@ namespace LibHarmony.Tests
         }
 
         [Test]
+        public void PrefixMessageContinues()
+        {
+            const string request = "{\"messages\":[{\"role\":\"user\",\"content\":\"6*7?\"}," +
+                "{\"role\":\"assistant\",\"content\":\"The answer is\",\"prefix\":true}]}";
+            uint[] prompt = _enc.ChatRender(request);
+            StringAssert.EndsWith("<|start|>assistant<|channel|>final<|message|>The answer is", _enc.Decode(prompt));
+            JsonValue choice = Choice(_enc.ChatParse(Completion(" 42.<|return|>"), new ChatOptions { Request = request }));
+            Assert.AreEqual(" 42.", Str(choice, "message", "content"));
+            Assert.AreEqual("stop", Str(choice, "finish_reason"));
+        }
+
+        [Test]
         public void ForceAnswerEndsTheReasoning()
         {
             using (var s = new ChatStream(_enc))
