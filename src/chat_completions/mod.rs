@@ -16,6 +16,11 @@
 //! commentary, NAME found through `tool_call_id`. Analysis that precedes a later final answer
 //! is dropped (the format guide's rule for every earlier turn).
 //!
+//! Function names: a declared name that is not a TypeScript identifier is rendered as one
+//! (`get weather` → `get_weather`, made unique; [`crate::routing::FunctionNames`]) in the
+//! tool declarations, earlier calls and tool results; with the request's `tools` in
+//! [`ChatOptions`] a call is reported under its declared name again.
+//!
 //! Mapping (response): each message is routed by [`crate::routing::route`] (function calls →
 //! `tool_calls`, reasoning → `reasoning_content` or `reasoning`, the rest → `content`; several
 //! messages of one kind joined with "\n"); see [`ChatStream`] for ids and finish reasons.
@@ -64,6 +69,10 @@ pub struct ChatOptions {
     pub tool_choice: ToolChoice,
     /// The request's `parallel_tool_calls`: `false` keeps only the first call.
     pub parallel_tool_calls: bool,
+    /// The request's `tools`: calls of a function whose declared name is not an identifier
+    /// (rendered as one, [`crate::routing::FunctionNames`]) are reported under the declared
+    /// name. Without them, calls are reported under the name the model wrote.
+    pub tools: Vec<Value>,
 }
 
 impl Default for ChatOptions {
@@ -80,6 +89,7 @@ impl Default for ChatOptions {
             reasoning_field: ReasoningField::ReasoningContent,
             tool_choice: ToolChoice::Auto,
             parallel_tool_calls: true,
+            tools: Vec::new(),
         }
     }
 }
@@ -126,8 +136,8 @@ impl ChatOptions {
         serde_json::from_value(value).map_err(|e| Error::json("chat options", e))
     }
 
-    /// Copies the output-side fields of a request (`tool_choice`, `parallel_tool_calls`)
-    /// into these options, so that parsing honours them.
+    /// Copies the output-side fields of a request (`tool_choice`, `parallel_tool_calls`,
+    /// `tools`) into these options, so that parsing honours them.
     pub fn with_request(mut self, request_json: &str) -> Result<Self> {
         let v: Value = serde_json::from_str(request_json).map_err(|e| Error::json("chat completions request", e))?;
         if let Some(tc) = v.get("tool_choice") {
@@ -137,6 +147,11 @@ impl ChatOptions {
             None | Some(Value::Null) => {}
             Some(Value::Bool(b)) => self.parallel_tool_calls = *b,
             Some(_) => return Err(Error::InvalidArgument("request.parallel_tool_calls: expected a boolean".into())),
+        }
+        match v.get("tools") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(t)) => self.tools = t.clone(),
+            Some(_) => return Err(Error::InvalidArgument("request.tools: expected an array".into())),
         }
         Ok(self)
     }
