@@ -83,6 +83,111 @@ pub fn function_name(recipient: &str) -> Option<&str> {
     Some(&rest[..end]).filter(|n| !n.is_empty())
 }
 
+/// Whether `name` can be shown to the model as it is: a TypeScript identifier (`$`, `_` or a
+/// Unicode ID_Start character, then `$` or ID_Continue characters), so `type NAME = …` is
+/// valid and `functions.NAME` reads back whole. Every `[A-Za-z_$][A-Za-z0-9_$]*` name is one.
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c == '$' || c == '_' || unicode_ident::is_xid_start(c)) && chars.all(identifier_continue)
+}
+
+fn identifier_continue(c: char) -> bool {
+    c == '$' || unicode_ident::is_xid_continue(c)
+}
+
+/// `name` squeezed into an identifier (not yet unique): each run of characters an identifier
+/// cannot hold becomes one `_`, such runs at either end are dropped, a first character that
+/// may not start an identifier (a digit) gets a `_` before it, and nothing left is `tool`.
+fn to_identifier(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut replaced = false;
+    for c in name.chars() {
+        if !identifier_continue(c) {
+            replaced = true;
+            continue;
+        }
+        if replaced && !out.is_empty() {
+            out.push('_');
+        }
+        replaced = false;
+        out.push(c);
+    }
+    match out.chars().next() {
+        None => "tool".into(),
+        Some(c) if c == '$' || c == '_' || unicode_ident::is_xid_start(c) => out,
+        Some(_) => format!("_{out}"),
+    }
+}
+
+/// The names a request declares for its function tools and the identifiers the model sees
+/// for them (issue 16): the one mapping both bridges, the grammars and the parse side use.
+///
+/// A declared name that is an identifier ([`is_identifier`]) is rendered unchanged, so every
+/// request openai-harmony 0.0.8 renders correctly renders the same. Any other name is squeezed
+/// into one (`get weather`, `get-weather`, `name.with.dots` → `get_weather`, …;
+/// `123tool` → `_123tool`; `🫠` → `tool`) and made unique with `_2`, `_3`, …: against every
+/// identifier declared as such (reserved first, so they never change) and every name mapped
+/// before it, in declaration order. A name declared twice maps to one identifier.
+///
+/// Names the request does not declare pass through both ways unchanged: a call the model made
+/// to an undeclared function is reported as it wrote it, and renders back the same.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunctionNames {
+    /// (declared, rendered) for each declared name that is not an identifier.
+    mapped: Vec<(String, String)>,
+}
+
+impl FunctionNames {
+    /// The mapping of these declared names, in declaration order.
+    pub fn new<'a>(declared: impl IntoIterator<Item = &'a str>) -> Self {
+        let declared: Vec<&str> = declared.into_iter().collect();
+        let mut taken: std::collections::HashSet<String> =
+            declared.iter().filter(|n| is_identifier(n)).map(|n| n.to_string()).collect();
+        let mut mapped: Vec<(String, String)> = Vec::new();
+        for name in declared {
+            if is_identifier(name) || mapped.iter().any(|(d, _)| d == name) {
+                continue;
+            }
+            let base = to_identifier(name);
+            let mut rendered = base.clone();
+            let mut n = 2;
+            while taken.contains(&rendered) {
+                rendered = format!("{base}_{n}");
+                n += 1;
+            }
+            taken.insert(rendered.clone());
+            mapped.push((name.to_string(), rendered));
+        }
+        FunctionNames { mapped }
+    }
+
+    /// The mapping of a request's `tools` array: the names of its function tools, in either
+    /// dialect (Chat `{"type":"function","function":{"name":…}}`, Responses
+    /// `{"type":"function","name":…}`). Other entries are skipped (the request side reports
+    /// malformed ones).
+    pub fn from_tools(tools: &[Value]) -> Self {
+        Self::new(tools.iter().filter(|t| t.get("type").and_then(Value::as_str) == Some("function")).filter_map(|t| {
+            t.get("function").and_then(|f| f.get("name")).or_else(|| t.get("name")).and_then(Value::as_str)
+        }))
+    }
+
+    /// The mapping of the `tools` of a request object (none when it has no tools array).
+    pub fn from_request(request: &Value) -> Self {
+        request.get("tools").and_then(Value::as_array).map(|t| Self::from_tools(t)).unwrap_or_default()
+    }
+
+    /// The identifier the model sees for declared name `declared` (an undeclared name as is).
+    pub fn rendered<'a>(&'a self, declared: &'a str) -> &'a str {
+        self.mapped.iter().find(|(d, _)| d == declared).map_or(declared, |(_, r)| r)
+    }
+
+    /// The declared name of the function the model called as `rendered` (a name that is not
+    /// the rendering of a declared one as the model wrote it).
+    pub fn declared<'a>(&'a self, rendered: &'a str) -> &'a str {
+        self.mapped.iter().find(|(_, r)| r == rendered).map_or(rendered, |(d, _)| d)
+    }
+}
+
 /// Whether `recipient` names one of gpt-oss's built-in tools (`browser.*`, `python`,
 /// `container.*`).
 pub fn is_builtin_tool(recipient: &str) -> bool {
@@ -134,7 +239,8 @@ impl ToolChoice {
     }
 }
 
-/// Whether a bridge shows a call of `name` after `calls` shown calls: `tool_choice: "none"`
+/// Whether a bridge shows a call of `name` (the declared name, [`FunctionNames::declared`],
+/// as `tool_choice` names it) after `calls` shown calls: `tool_choice: "none"`
 /// shows none, a named function only one call of it, and `parallel_tool_calls: false` only
 /// the first call (the others are dropped, as OpenAI's API would never have sampled them).
 pub fn allows_call(choice: &ToolChoice, parallel_tool_calls: bool, calls: usize, name: &str) -> bool {
@@ -334,6 +440,111 @@ mod tests {
             assert_eq!(function_name(&r), Some(name));
             assert_eq!(route(Some("commentary"), Some(&r)), Route::FunctionCall(name.into()));
             assert_eq!(route(Some("analysis"), Some(&format!("{r}<|channel|>commentary"))), Route::FunctionCall(name.into()));
+        }
+    }
+
+    /// The shapes of ollama's `TestFunctionConvertToValidChars` (harmony/harmonyparser_test.go)
+    /// and the issue's, with our rule: a replaced run is one `_` (a word boundary, where ollama
+    /// drops some characters), and nothing left is `tool` (ollama: `unnamed`).
+    #[test]
+    fn names_are_squeezed_into_identifiers() {
+        let cases = [
+            ("get weather", "get_weather"),
+            ("get-weather", "get_weather"),
+            ("get.weather", "get_weather"),
+            ("get weather!", "get_weather"),
+            ("name.with.dots", "name_with_dots"),
+            ("a🫠bc", "a_bc"),
+            ("🫠", "tool"),
+            ("", "tool"),
+            ("123", "_123"),
+            ("123tool", "_123tool"),
+            ("ⓞⓛⓛⓐⓜⓐ123", "_123"),
+            ("  get -- weather  ", "get_weather"),
+            ("_get-weather", "_get_weather"),
+            ("get_-weather", "get__weather"),
+            ("météo du jour", "météo_du_jour"),
+            ("天気 予報", "天気_予報"),
+            ("functions.bash<|call|>", "functions_bash_call"),
+        ];
+        for (name, want) in cases {
+            assert!(!is_identifier(name), "{name:?}");
+            assert_eq!(to_identifier(name), want, "{name:?}");
+            assert!(is_identifier(want), "{want:?}");
+            assert_eq!(FunctionNames::new([name]).rendered(name), want, "{name:?}");
+        }
+        // Identifiers stay as they are (0.0.8 renders them the same), Unicode letters included.
+        for name in ["get_weather", "$", "_", "$x1", "a$b", "A1", "get__weather", "𝓸𝓵𝓵𝓪𝓶𝓪", "météo", "天気"] {
+            assert!(is_identifier(name), "{name:?}");
+            assert_eq!(FunctionNames::new([name]).rendered(name), name);
+        }
+    }
+
+    /// The shapes of ollama's `TestFunctionConvertAndAdd`, with our rule: identifiers are
+    /// reserved first and never change; a name declared twice is one function.
+    #[test]
+    fn mapped_names_are_unique() {
+        let cases: &[(&[&str], &[&str])] = &[
+            (&["get weather", "get weather"], &["get_weather", "get_weather"]),
+            (&["get weather", "get_weather", "get-weather"], &["get_weather_2", "get_weather", "get_weather_3"]),
+            (
+                &["get weather", "get_weather", "get-weather", "something-different"],
+                &["get_weather_2", "get_weather", "get_weather_3", "something_different"],
+            ),
+            (&["a", "a", "b", "a", "a", "b", "a"], &["a", "a", "b", "a", "a", "b", "a"]),
+            (&["get weather", "get_weather_2", "get_weather"], &["get_weather_3", "get_weather_2", "get_weather"]),
+            (&["x y", "x-y", "x.y"], &["x_y", "x_y_2", "x_y_3"]),
+            (&["🫠", "🎉", "tool"], &["tool_2", "tool_3", "tool"]),
+            (&["1", "_1"], &["_1_2", "_1"]),
+        ];
+        for (declared, want) in cases {
+            let names = FunctionNames::new(declared.iter().copied());
+            let got: Vec<&str> = declared.iter().map(|d| names.rendered(d)).collect();
+            assert_eq!(&got, want, "{declared:?}");
+            for d in declared.iter() {
+                assert_eq!(names.declared(names.rendered(d)), *d, "{declared:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn names_come_from_either_dialect_and_undeclared_ones_pass_through() {
+        let tools = serde_json::json!([
+            {"type": "function", "function": {"name": "get weather"}},
+            {"type": "function", "name": "get-time"},
+            {"type": "web_search"},
+            {"type": "function"},
+            "garbage",
+        ]);
+        let names = FunctionNames::from_tools(tools.as_array().unwrap());
+        assert_eq!(names.rendered("get weather"), "get_weather");
+        assert_eq!(names.rendered("get-time"), "get_time");
+        assert_eq!(names.declared("get_weather"), "get weather");
+        assert_eq!(names.declared("get_time"), "get-time");
+        // A call the model made to a function nobody declared: reported as written.
+        assert_eq!(names.declared("not_declared"), "not_declared");
+        assert_eq!(names.rendered("not declared"), "not declared");
+        assert_eq!(FunctionNames::from_request(&serde_json::json!({"tools": "x"})), FunctionNames::default());
+    }
+
+    proptest::proptest! {
+        /// Every rendered name is an identifier, distinct declared names render distinctly,
+        /// identifiers render as themselves, and the map reads back.
+        #[test]
+        fn the_mapping_is_an_injection_into_identifiers(declared in proptest::collection::vec("[a-c_$1 .-]{0,4}", 1..8)) {
+            let names = FunctionNames::new(declared.iter().map(String::as_str));
+            let mut seen = std::collections::HashMap::new();
+            for d in &declared {
+                let r = names.rendered(d);
+                proptest::prop_assert!(is_identifier(r), "{:?} → {:?}", d, r);
+                proptest::prop_assert!(!is_identifier(d) || r == d);
+                proptest::prop_assert_eq!(names.declared(r), d.as_str());
+                let recipient = function_recipient(r);
+                proptest::prop_assert_eq!(function_name(&recipient), Some(r));
+                if let Some(other) = seen.insert(r.to_string(), d.clone()) {
+                    proptest::prop_assert_eq!(&other, d, "two names render as {:?}", r);
+                }
+            }
         }
     }
 

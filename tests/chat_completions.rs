@@ -872,4 +872,136 @@ fn options_carry_the_request() {
     assert!(!from_json.parallel_tool_calls);
     let e = ChatOptions::from_json(r#"{"request": 5}"#).unwrap_err().to_string();
     assert!(e.contains("request"), "{e}");
+// ---------------------------------------------------------------- tool names (issue 16 §1)
+
+/// A request whose function names are not TypeScript identifiers renders, token for token,
+/// what the reference renders for the same conversation under the mapped identifiers: in the
+/// declarations, the earlier call and the tool result.
+#[test]
+fn tool_names_that_are_not_identifiers_render_as_identifiers() {
+    let declared = ["get weather", "get_weather", "name.with.dots", "123tool", "𝓸𝓵𝓵𝓪𝓶𝓪", "get-weather"];
+    let rendered = ["get_weather_2", "get_weather", "name_with_dots", "_123tool", "𝓸𝓵𝓵𝓪𝓶𝓪", "get_weather_3"];
+    let tools: Vec<Value> = declared.iter().map(|n| json!({"type": "function", "function": {"name": n, "parameters": weather_tool_schema()}})).collect();
+    let request = json!({"tools": tools, "messages": [
+        {"role": "user", "content": "Weather in SF?"},
+        {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get weather", "arguments": "{\"location\":\"SF\"}"}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "sunny"}]});
+    let ref_tools: Vec<Value> = rendered.iter().map(|n| json!({"name": n, "description": "", "parameters": weather_tool_schema()})).collect();
+    let want = reference_render(json!({"messages": [system("Medium", true),
+        {"role": "developer", "content": [{"type": "developer_content", "tools": {"functions": {"name": "functions", "tools": ref_tools}}}]},
+        {"role": "user", "content": "Weather in SF?"},
+        {"role": "assistant", "channel": "commentary", "recipient": "functions.get_weather_2", "content_type": "<|constrain|>json", "content": "{\"location\":\"SF\"}"},
+        {"role": "tool", "name": "functions.get_weather_2", "recipient": "assistant", "channel": "commentary", "content": "sunny"}]}));
+    let ours = render_request(&request.to_string(), &opts()).unwrap();
+    assert_eq!(ours, want);
+    let text = harmony::tokenizer::decode_utf8(&ours).unwrap();
+    for r in rendered {
+        assert!(text.contains(&format!("type {r} = ")), "{r}: {text}");
+    }
+    assert!(!text.contains("get weather") && !text.contains("name.with.dots") && !text.contains("type 123tool"), "{text}");
+
+    // The simplest case of the issue.
+    let one = json!({"tools": [{"type": "function", "function": {"name": "get weather"}}], "messages": [{"role": "user", "content": "?"}]});
+    let text = harmony::tokenizer::decode_utf8(&render_request(&one.to_string(), &opts()).unwrap()).unwrap();
+    assert!(text.contains("type get_weather = () => any;"), "{text}");
+}
+
+/// Identifier names (every normal request) render exactly as 0.0.8 renders them verbatim.
+#[test]
+fn identifier_tool_names_render_unchanged() {
+    let names = ["get_weather", "$", "_private", "a$b", "Get2", "x_2"];
+    let tools: Vec<Value> = names.iter().map(|n| json!({"type": "function", "function": {"name": n}})).collect();
+    let request = json!({"tools": tools, "messages": [{"role": "user", "content": "Hi"},
+        {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "a$b", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": "ok"}]});
+    let ref_tools: Vec<Value> = names.iter().map(|n| json!({"name": n, "description": ""})).collect();
+    let want = reference_render(json!({"messages": [system("Medium", true),
+        {"role": "developer", "content": [{"type": "developer_content", "tools": {"functions": {"name": "functions", "tools": ref_tools}}}]},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "channel": "commentary", "recipient": "functions.a$b", "content_type": "<|constrain|>json", "content": "{}"},
+        {"role": "tool", "name": "functions.a$b", "recipient": "assistant", "channel": "commentary", "content": "ok"}]}));
+    assert_eq!(render_request(&request.to_string(), &opts()).unwrap(), want);
+}
+
+fn named_tools_request() -> Value {
+    json!({"tools": [
+        {"type": "function", "function": {"name": "get weather", "parameters": weather_tool_schema()}},
+        {"type": "function", "function": {"name": "get_weather"}},
+        {"type": "function", "function": {"name": "name.with.dots"}}],
+        "messages": [{"role": "user", "content": "Weather in SF?"}]})
+}
+
+/// A call of the identifier the model saw comes back under the name the request declared,
+/// streamed and not; without the request's tools, under the name the model wrote; a call of
+/// a function nobody declared is reported as written (ollama issue #11991: never a crash).
+#[test]
+fn calls_are_reported_under_the_declared_name() {
+    let request = json!({"tools": [{"type": "function", "function": {"name": "get weather"}}], "messages": []}).to_string();
+    let o = ChatOptions { tool_call_id_prefix: Some("call_".into()), ..ChatOptions::default() }.with_request(&request).unwrap();
+    let tokens = completion("<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{}<|call|>");
+    let resp = parse_response(&tokens, &o).unwrap();
+    let call = &resp["choices"][0]["message"]["tool_calls"][0];
+    assert_eq!(call["function"]["name"], "get weather");
+    assert_eq!(call["function"]["arguments"], "{}");
+    assert_eq!(resp["choices"][0]["finish_reason"], "tool_calls");
+    let chunks = stream_chunks(&tokens, &o).unwrap();
+    assert_eq!(join_chunks(&chunks, &o), resp);
+    assert!(chunks.iter().any(|c| c["choices"][0]["delta"]["tool_calls"][0]["function"]["name"] == "get weather"));
+    // Options JSON (the C ABI's and the CLI's way) carries the same `tools`.
+    let from_json = ChatOptions::from_json(&json!({"tools": [{"type": "function", "function": {"name": "get weather"}}]}).to_string()).unwrap();
+    assert_eq!(parse_response(&tokens, &from_json).unwrap()["choices"][0]["message"]["tool_calls"][0]["function"]["name"], "get weather");
+
+    // Without the tools: the name the model wrote.
+    assert_eq!(parse_response(&tokens, &ChatOptions::default()).unwrap()["choices"][0]["message"]["tool_calls"][0]["function"]["name"], "get_weather");
+
+    // The three names of one request, and two undeclared ones.
+    let o = ChatOptions::default().with_request(&named_tools_request().to_string()).unwrap();
+    for (wrote, want) in [
+        ("get_weather_2", "get weather"),
+        ("get_weather", "get_weather"),
+        ("name_with_dots", "name.with.dots"),
+        ("nobody_declared_me", "nobody_declared_me"),
+        ("get-weather", "get-weather"),
+    ] {
+        let tokens = completion(&format!("<|channel|>commentary to=functions.{wrote} <|constrain|>json<|message|>{{}}<|call|>"));
+        let resp = parse_response(&tokens, &o).unwrap();
+        assert_eq!(resp["choices"][0]["message"]["tool_calls"][0]["function"]["name"], want, "{wrote}");
+    }
+}
+
+/// `tool_choice` names the declared function; the call of its identifier is that function.
+#[test]
+fn a_named_tool_choice_matches_the_declared_name() {
+    let mut request = named_tools_request();
+    request["tool_choice"] = json!({"type": "function", "function": {"name": "get weather"}});
+    let o = ChatOptions::default().with_request(&request.to_string()).unwrap();
+    let tokens = completion(
+        "<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{}<|call|><|start|>assistant<|channel|>commentary to=functions.get_weather_2 <|constrain|>json<|message|>{\"location\":\"SF\"}<|call|>",
+    );
+    let resp = parse_response(&tokens, &o).unwrap();
+    let calls = resp["choices"][0]["message"]["tool_calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0]["function"]["name"], "get weather");
+    assert_eq!(calls[0]["function"]["arguments"], "{\"location\":\"SF\"}");
+}
+
+/// A response with a call of a mapped name, appended to its request with the tool's answer,
+/// re-renders to the model's own tokens.
+#[test]
+fn round_trip_with_a_mapped_name_rerenders_the_models_tokens() {
+    let request = named_tools_request();
+    let prompt = render_request(&request.to_string(), &opts()).unwrap();
+    let turn = completion("<|channel|>analysis<|message|>Call it.<|end|><|start|>assistant to=functions.get_weather_2<|channel|>commentary <|constrain|>json<|message|>{\"location\":\"SF\"}<|call|>");
+    let o = ChatOptions::default().with_request(&request.to_string()).unwrap();
+    let mut msg = parse_response(&turn, &o).unwrap()["choices"][0]["message"].clone();
+    assert_eq!(msg["tool_calls"][0]["function"]["name"], "get weather");
+    let call_id = msg["tool_calls"][0]["id"].clone();
+    let mut req2 = request.clone();
+    req2["messages"].as_array_mut().unwrap().push(msg.take());
+    req2["messages"].as_array_mut().unwrap().push(json!({"role": "tool", "tool_call_id": call_id, "content": "sunny"}));
+    let prompt2 = render_request(&req2.to_string(), &opts()).unwrap();
+    assert_eq!(&prompt2[..prompt.len()], &prompt[..]);
+    assert_eq!(&prompt2[prompt.len()..prompt.len() + turn.len()], &turn[..]);
+    let tool_msg = harmony::tokenizer::decode_utf8(&prompt2[prompt.len() + turn.len()..]).unwrap();
+    assert_eq!(tool_msg, "<|start|>functions.get_weather_2 to=assistant<|channel|>commentary<|message|>sunny<|end|><|start|>assistant");
 }

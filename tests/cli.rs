@@ -343,3 +343,25 @@ fn encode_with_an_allowed_subset_matches_the_golden_vectors() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("`<|nope|>` is not a special token"), "{:?}", out);
 }
+
+/// `chat parse --request FILE` takes the request's tools: a call of the identifier a
+/// non-identifier name was rendered as comes back under the declared name (issue 16 §1); the
+/// Responses bridge gets them through `--options` (`response_fields.tools`).
+#[test]
+fn parse_reports_the_declared_tool_name() {
+    let dir = std::env::temp_dir().join(format!("harmony-cli-names-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("req.json");
+    std::fs::write(&file, r#"{"messages":[],"tools":[{"type":"function","function":{"name":"get weather"}}]}"#).unwrap();
+    let tokens = tokens_of("<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{}<|call|>");
+    let o = harmony(&["chat", "parse", "--request", file.to_str().unwrap()], &tokens);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(r["choices"][0]["message"]["tool_calls"][0]["function"]["name"], "get weather");
+    let options = r#"{"response_fields":{"tools":[{"type":"function","name":"get weather"}]}}"#;
+    let o = harmony(&["responses", "parse", "--options", options], &tokens);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(r["output"][0]["name"], "get weather");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -160,3 +160,31 @@ fn cli_prints_each_format() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Names that are not identifiers (issue 16 §1): every grammar calls the identifier the
+/// bridge renders, a named `tool_choice` names the declared function, and the described call
+/// parses back under the declared name.
+#[test]
+fn tool_names_that_are_not_identifiers_are_called_by_their_identifier() {
+    let enc = HarmonyEncoding::gpt_oss();
+    let declared: Vec<String> = ["get weather", "get_weather", "a<b", "say \"hi\"", "123tool", "𝓸𝓵𝓵𝓪𝓶𝓪"].map(String::from).to_vec();
+    let idents = ["get_weather_2", "get_weather", "a_b", "say_hi", "_123tool", "𝓸𝓵𝓵𝓪𝓶𝓪"];
+    let req = request(&declared, &json!("auto"));
+    for format in FORMATS {
+        let g = chat_grammar(&req, format, &GrammarOptions::default()).unwrap();
+        for i in idents {
+            assert_eq!(mentions(&g, i), 1, "{format:?} {i}\n{g}");
+        }
+        assert!(!g.contains("get weather") && !g.contains("functions.123tool") && !g.contains("a<b"), "{format:?}\n{g}");
+        let flat: Vec<Value> = declared.iter().map(|n| json!({"type": "function", "name": n, "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}}})).collect();
+        let responses_req = json!({"input": [], "tools": flat, "tool_choice": "auto"}).to_string();
+        assert_eq!(responses_grammar(&responses_req, format, &GrammarOptions::default()).unwrap(), g);
+    }
+    let named = request(&declared, &json!({"type": "function", "function": {"name": "get weather"}}));
+    let g = chat_grammar(&named, GrammarFormat::Lark, &GrammarOptions::default()).unwrap();
+    assert_eq!((mentions(&g, "get_weather_2"), mentions(&g, "get_weather")), (1, 0), "{g}");
+    let text = "<|channel|>commentary to=functions.get_weather_2 <|constrain|>json<|message|>{\"x\":1}<|call|>";
+    let o = ChatOptions::default().with_request(&named).unwrap();
+    let response = parse_response(&enc.encode(text, AllowedSpecial::All), &o).unwrap();
+    assert_eq!(response["choices"][0]["message"]["tool_calls"][0]["function"]["name"], "get weather");
+}

@@ -484,4 +484,87 @@ fn request_errors_name_the_responses_request() {
     let e = render_err(json!({"input": [{"type": "message", "role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]}));
     assert!(e.contains("responses request") && !e.contains("chat completions"), "{e}");
     assert!(e.contains("request.input[0].content[0]"), "{e}");
+// ---------------------------------------------------------------- tool names (issue 16 §1)
+
+fn named_tools() -> Value {
+    json!([
+        {"type": "function", "name": "get weather", "description": "Gets the weather", "parameters": weather_params()},
+        {"type": "function", "name": "get_weather", "description": "Also"},
+        {"type": "web_search"},
+        {"type": "function", "name": "123tool"},
+    ])
+}
+
+/// Function names that are not TypeScript identifiers render as the reference renders the
+/// mapped identifiers: in the declarations, `function_call` and `function_call_output` items.
+#[test]
+fn tool_names_that_are_not_identifiers_render_as_identifiers() {
+    let got = render(json!({"tools": named_tools(), "input": [
+        {"role": "user", "content": "Weather?"},
+        {"type": "function_call", "call_id": "c1", "name": "get weather", "arguments": "{\"location\":\"SF\"}"},
+        {"type": "function_call_output", "call_id": "c1", "output": "sunny"},
+        {"type": "function_call", "call_id": "c2", "name": "123tool", "arguments": "{}"},
+    ]}));
+    let tools = json!([
+        {"name": "get_weather_2", "description": "Gets the weather", "parameters": weather_params()},
+        {"name": "get_weather", "description": "Also"},
+        {"name": "_123tool", "description": ""},
+    ]);
+    let want = reference_render(vec![
+        system("Medium", true),
+        developer(None, Some(tools)),
+        json!({"role": "user", "content": "Weather?"}),
+        json!({"role": "assistant", "channel": "commentary", "recipient": "functions.get_weather_2", "content_type": "<|constrain|>json", "content": "{\"location\":\"SF\"}"}),
+        json!({"role": "tool", "name": "functions.get_weather_2", "recipient": "assistant", "channel": "commentary", "content": "sunny"}),
+        json!({"role": "assistant", "channel": "commentary", "recipient": "functions._123tool", "content_type": "<|constrain|>json", "content": "{}"}),
+    ]);
+    assert_eq!(got, want);
+    let text = harmony::tokenizer::decode_utf8(&got).unwrap();
+    assert!(text.contains("type get_weather_2 = ") && text.contains("type _123tool = () => any;") && !text.contains("get weather"), "{text}");
+}
+
+/// With the request's tools in `response_fields.tools` (as servers echo them), a call of the
+/// identifier is a `function_call` item under the declared name; `tool_choice` names the
+/// declared name; undeclared names are reported as written.
+#[test]
+fn calls_are_reported_under_the_declared_name() {
+    let with = |fields: Value| ResponsesOptions { response_fields: fields.as_object().unwrap().clone(), ..opts() };
+    let call = |name: &str| completion(&format!("<|channel|>commentary to=functions.{name} <|constrain|>json<|message|>{{}}<|call|>"));
+    let o = with(json!({"tools": named_tools()}));
+    for (wrote, want) in [("get_weather_2", "get weather"), ("get_weather", "get_weather"), ("_123tool", "123tool"), ("nobody", "nobody")] {
+        let tokens = call(wrote);
+        let r = parse_response(&tokens, &o).unwrap();
+        assert_eq!(r["output"][0]["type"], "function_call", "{wrote}");
+        assert_eq!(r["output"][0]["name"], want, "{wrote}");
+        let events = stream_events(&tokens, &o).unwrap();
+        let added = events.iter().find(|e| e["type"] == "response.output_item.added").unwrap();
+        assert_eq!(added["item"]["name"], want, "{wrote}");
+    }
+    // Without the tools: the name the model wrote.
+    assert_eq!(parse_response(&call("get_weather_2"), &opts()).unwrap()["output"][0]["name"], "get_weather_2");
+
+    let o = with(json!({"tools": named_tools(), "tool_choice": {"type": "function", "name": "get weather"}}));
+    let mut tokens = call("get_weather");
+    tokens.extend(completion("<|start|>assistant"));
+    tokens.extend(call("get_weather_2"));
+    let r = parse_response(&tokens, &o).unwrap();
+    let output = r["output"].as_array().unwrap();
+    assert_eq!(output.len(), 1, "{output:?}");
+    assert_eq!(output[0]["name"], "get weather");
+}
+
+/// The response's items appended to its request re-render to the model's own tokens.
+#[test]
+fn round_trip_with_a_mapped_name_rerenders_the_models_tokens() {
+    let request = json!({"tools": named_tools(), "input": [{"role": "user", "content": "Weather?"}]});
+    let prompt = render(request.clone());
+    let turn = completion("<|channel|>analysis<|message|>Call it.<|end|><|start|>assistant to=functions.get_weather_2<|channel|>commentary <|constrain|>json<|message|>{\"location\":\"SF\"}<|call|>");
+    let o = ResponsesOptions { response_fields: json!({"tools": named_tools()}).as_object().unwrap().clone(), ..opts() };
+    let r = parse_response(&turn, &o).unwrap();
+    assert_eq!(r["output"][1]["name"], "get weather");
+    let mut req2 = request.clone();
+    req2["input"].as_array_mut().unwrap().extend(r["output"].as_array().unwrap().iter().cloned());
+    let prompt2 = render(req2);
+    assert_eq!(&prompt2[..prompt.len()], &prompt[..]);
+    assert_eq!(&prompt2[prompt.len()..prompt.len() + turn.len()], &turn[..]);
 }

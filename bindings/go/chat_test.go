@@ -824,3 +824,22 @@ func TestChatPrefixMessageContinues(t *testing.T) {
 		t.Errorf("ChatParse(continuation) = %s, %v", js, err)
 	}
 }
+
+// Tool names that are not identifiers are rendered as identifiers, and with the request in the
+// options a call comes back under the declared name.
+func TestChatToolNamesMapBack(t *testing.T) {
+	enc := testEncoding(t)
+	request := []byte(`{"messages":[{"role":"user","content":"Weather?"}],"tools":[{"type":"function","function":{"name":"get weather"}}]}`)
+	prompt, err := enc.ChatRender(request, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, _ := enc.Decode(prompt, false); !strings.Contains(text, "type get_weather = ") {
+		t.Errorf("prompt does not declare get_weather:\n%s", text)
+	}
+	call := mustEncode(t, enc, `<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{}<|call|>`)
+	js, err := enc.ChatParse(call, &ChatOptions{Request: request})
+	if err != nil || !bytes.Contains(js, []byte(`"name":"get weather"`)) {
+		t.Errorf("ChatParse = %s, %v", js, err)
+	}
+}

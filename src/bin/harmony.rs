@@ -154,7 +154,7 @@ enum ChatCommand {
         #[arg(long, value_name = "FIELD")]
         reasoning_field: Option<String>,
         /// The request the completion answers: its tool_choice and parallel_tool_calls are
-        /// honoured.
+        /// honoured, and calls are reported under the tool names it declares.
         #[arg(long, value_name = "FILE")]
         request: Option<std::path::PathBuf>,
         #[arg(long, help = JSONL_HELP)]

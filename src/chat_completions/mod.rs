@@ -16,6 +16,11 @@
 //! commentary, NAME found through `tool_call_id`. Analysis that precedes a later final answer
 //! is dropped (the format guide's rule for every earlier turn).
 //!
+//! Function names: a declared name that is not a TypeScript identifier is rendered as one
+//! (`get weather` → `get_weather`, made unique; [`crate::routing::FunctionNames`]) in the
+//! tool declarations, earlier calls and tool results; with the request's `tools` in
+//! [`ChatOptions`] a call is reported under its declared name again.
+//!
 //! Mapping (response): each message is routed by [`crate::routing::route`] (function calls →
 //! `tool_calls`, reasoning → `reasoning_content` or `reasoning`, the rest → `content`; several
 //! messages of one kind joined with "\n"); see [`ChatStream`] for ids and finish reasons.
@@ -68,6 +73,10 @@ pub struct ChatOptions {
     /// request's last message is the assistant's with `"prefix": true`, which
     /// [`with_request`](Self::with_request) reads): the tokens start inside its content.
     pub continuation: Option<Continuation>,
+    /// The request's `tools`: calls of a function whose declared name is not an identifier
+    /// (rendered as one, [`crate::routing::FunctionNames`]) are reported under the declared
+    /// name. Without them, calls are reported under the name the model wrote.
+    pub tools: Vec<Value>,
 }
 
 /// The header of the assistant message a completion continues (JSON: `{"channel":"final"}`,
@@ -107,6 +116,7 @@ impl Default for ChatOptions {
             tool_choice: ToolChoice::Auto,
             parallel_tool_calls: true,
             continuation: None,
+            tools: Vec::new(),
         }
     }
 }
@@ -161,8 +171,8 @@ impl ChatOptions {
         }
     }
 
-    /// Copies the output-side fields of a request (`tool_choice`, `parallel_tool_calls`)
-    /// into these options, so that parsing honours them.
+    /// Copies the output-side fields of a request (`tool_choice`, `parallel_tool_calls`,
+    /// `tools`) into these options, so that parsing honours them.
     pub fn with_request(mut self, request_json: &str) -> Result<Self> {
         let v: Value = serde_json::from_str(request_json).map_err(|e| Error::json("chat completions request", e))?;
         if let Some(tc) = v.get("tool_choice") {
@@ -174,7 +184,12 @@ impl ChatOptions {
             Some(_) => return Err(Error::InvalidArgument("request.parallel_tool_calls: expected a boolean".into())),
         }
         if let Some(m) = request::continued_message(&v)? {
-            self.continuation = Some(request::continuation_of(m));
+            self.continuation = Some(request::continuation_of(m, &crate::routing::FunctionNames::from_request(&v)));
+        }
+        match v.get("tools") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(t)) => self.tools = t.clone(),
+            Some(_) => return Err(Error::InvalidArgument("request.tools: expected an array".into())),
         }
         Ok(self)
     }

@@ -6,6 +6,7 @@ use crate::chat::{
     ToolDescription, ToolNamespaceConfig,
 };
 use crate::error::{Error, Result};
+use crate::routing::{function_recipient, FunctionNames};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -70,7 +71,8 @@ fn effort(request: &Map<String, Value>) -> Result<ReasoningEffort> {
     })
 }
 
-fn function_tools(request: &Map<String, Value>) -> Result<Vec<ToolDescription>> {
+/// The request's function tools, each under the identifier the model sees (`names`).
+fn function_tools(request: &Map<String, Value>, names: &FunctionNames) -> Result<Vec<ToolDescription>> {
     if request.get("tool_choice").and_then(Value::as_str) == Some("none") {
         return Ok(Vec::new());
     }
@@ -92,7 +94,7 @@ fn function_tools(request: &Map<String, Value>) -> Result<Vec<ToolDescription>> 
         let f = obj.get("function").and_then(Value::as_object).ok_or_else(|| bad(&fpath, "missing function object"))?;
         let name = opt_str(f, "name", &fpath)?.ok_or_else(|| bad(&fpath, "function has no `name`"))?;
         out.push(ToolDescription {
-            name: name.to_string(),
+            name: names.rendered(name).to_string(),
             description: opt_str(f, "description", &fpath)?.unwrap_or_default().to_string(),
             parameters: f.get("parameters").filter(|p| !p.is_null()).cloned(),
         });
@@ -144,12 +146,13 @@ pub(crate) fn continued_message(request: &Value) -> Result<Option<&Map<String, V
 /// The header of the message a prefix assistant message leaves open: its last tool call, else
 /// its content (the final answer), else its reasoning (the analysis) — the last message
 /// [`assistant_messages`] makes of it.
-pub(crate) fn continuation_of(m: &Map<String, Value>) -> super::Continuation {
+pub(crate) fn continuation_of(m: &Map<String, Value>, names: &FunctionNames) -> super::Continuation {
     let call = m.get("tool_calls").and_then(Value::as_array).and_then(|c| c.last());
     if let Some(name) = call.and_then(|c| c.get("function")).and_then(|f| f.get("name")).and_then(Value::as_str) {
         return super::Continuation {
             channel: Some("commentary".into()),
-            recipient: Some(crate::routing::function_recipient(name)),
+            // As rendered (a declared name that is no identifier is rendered as one).
+            recipient: Some(crate::routing::function_recipient(names.rendered(name))),
             content_type: Some("<|constrain|>json".into()),
         };
     }
@@ -165,6 +168,8 @@ pub(crate) fn continuation_of(m: &Map<String, Value>) -> super::Continuation {
 pub fn request_to_conversation(request_json: &str, options: &ChatOptions) -> Result<Conversation> {
     let value: Value = serde_json::from_str(request_json).map_err(|e| Error::json("chat completions request", e))?;
     let request = value.as_object().ok_or_else(|| bad("request", format!("expected an object, found {}", type_name(&value))))?;
+    // Declared function names → the identifiers the model sees, wherever a name is rendered.
+    let names = FunctionNames::from_request(&value);
     let messages = match request.get("messages") {
         Some(Value::Array(m)) => m,
         Some(v) => return Err(bad("request.messages", format!("expected an array, found {}", type_name(v)))),
@@ -216,7 +221,7 @@ pub fn request_to_conversation(request_json: &str, options: &ChatOptions) -> Res
                 }
                 body.push(msg);
             }
-            "assistant" => assistant_messages(obj, &path, &mut body, &mut calls)?,
+            "assistant" => assistant_messages(obj, &path, &mut body, &mut calls, &names)?,
             "tool" => {
                 let name = match opt_str(obj, "tool_call_id", &path)? {
                     Some(id) => calls
@@ -232,7 +237,7 @@ pub fn request_to_conversation(request_json: &str, options: &ChatOptions) -> Res
                 let text = joined(text_parts(obj.get("content"), &path)?).unwrap_or_default();
                 body.push(
                     Message::new(Role::Tool, text)
-                        .with_name(crate::routing::function_recipient(&name))
+                        .with_name(function_recipient(names.rendered(&name)))
                         .with_recipient("assistant")
                         .with_channel("commentary"),
                 );
@@ -241,7 +246,7 @@ pub fn request_to_conversation(request_json: &str, options: &ChatOptions) -> Res
         }
     }
 
-    let tools = function_tools(request)?;
+    let tools = function_tools(request, &names)?;
     let formats = response_format(request)?;
     let mut developer = Vec::new();
     if !instructions.is_empty() || !tools.is_empty() {
@@ -284,8 +289,15 @@ fn drop_answered_analysis(body: Vec<Message>) -> Vec<Message> {
 }
 
 /// An assistant turn: reasoning → analysis; tool calls → commentary calls (with any content
-/// before them as a commentary preamble); otherwise content → final.
-fn assistant_messages(obj: &Map<String, Value>, path: &str, body: &mut Vec<Message>, calls: &mut Vec<(String, String)>) -> Result<()> {
+/// before them as a commentary preamble); otherwise content → final. Calls of declared
+/// functions render under their identifiers (`names`).
+fn assistant_messages(
+    obj: &Map<String, Value>,
+    path: &str,
+    body: &mut Vec<Message>,
+    calls: &mut Vec<(String, String)>,
+    names: &FunctionNames,
+) -> Result<()> {
     let reasoning = match opt_str(obj, "reasoning_content", path)? {
         Some(r) => Some(r),
         None => opt_str(obj, "reasoning", path)?,
@@ -328,7 +340,7 @@ fn assistant_messages(obj: &Map<String, Value>, path: &str, body: &mut Vec<Messa
         body.push(
             Message::new(Role::Assistant, args)
                 .with_channel("commentary")
-                .with_recipient(crate::routing::function_recipient(name))
+                .with_recipient(function_recipient(names.rendered(name)))
                 .with_content_type("<|constrain|>json"),
         );
     }

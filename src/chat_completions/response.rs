@@ -7,7 +7,7 @@
 
 use super::{ChatOptions, EngineFinish, ToolChoice};
 use crate::error::{Error, Result};
-use crate::routing::{allows_call, Ending, OutputParser, Route, Step};
+use crate::routing::{allows_call, Ending, FunctionNames, OutputParser, Route, Step};
 use crate::tokenizer::SpecialToken;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -139,6 +139,8 @@ pub struct ChatStream {
 #[derive(Debug)]
 struct Writer {
     options: ChatOptions,
+    /// Identifiers the model saw → the declared names (from `options.tools`).
+    names: FunctionNames,
     ids: Ids,
     /// `{"id":…,"object":"chat.completion.chunk",…,"delta":{` written once.
     prefix: String,
@@ -177,6 +179,7 @@ impl ChatStream {
         prefix.push_str(",\"choices\":[{\"index\":0,\"delta\":{");
         let w = Writer {
             ids: Ids::new(&options),
+            names: FunctionNames::from_tools(&options.tools),
             options,
             prefix,
             buf: String::with_capacity(256),
@@ -345,7 +348,8 @@ impl Writer {
         allows_call(&self.options.tool_choice, self.options.parallel_tool_calls, self.calls, name)
     }
 
-    /// Writes the chunk announcing call `index` of `name` (with its first argument text).
+    /// Writes the chunk announcing call `index` of `name` (the declared name, with its first
+    /// argument text).
     fn announce_call(&mut self, index: usize, name: &str, args: &str) {
         let out = &mut self.pending_calls;
         if !out.is_empty() {
@@ -374,10 +378,12 @@ impl Writer {
             self.target = match step.route {
                 Route::Content | Route::Preamble => Target::Content,
                 Route::Reasoning | Route::Builtin(_) => Target::Reasoning,
-                Route::FunctionCall(name) if self.allows_call(name) => {
+                Route::FunctionCall(rendered) if self.allows_call(self.names.declared(rendered)) => {
                     let index = self.calls;
                     self.calls += 1;
-                    self.announce_call(index, name, delta);
+                    // Once per call, not per token.
+                    let name = self.names.declared(rendered).to_string();
+                    self.announce_call(index, &name, delta);
                     announced = true;
                     Target::Call(index)
                 }

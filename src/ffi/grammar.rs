@@ -138,9 +138,9 @@ mod tests {
         let (st, msg) = call(0, REQ, r#"{"lazy":1}"#);
         assert_ne!(st, harmony_status::HARMONY_OK);
         assert!(msg.contains("grammar options"), "{msg}");
-        let (st, msg) = call(1, r#"{"tools":[{"type":"function","function":{"name":"a b"}}]}"#, "");
+        let (st, msg) = call(1, r#"{"tools":[{"type":"function","function":{"name":"a b"}},{"type":"function","function":{"name":"a b"}}]}"#, "");
         assert_eq!(st, harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
-        assert!(msg.contains("cannot appear in a Harmony recipient"), "{msg}");
+        assert!(msg.contains("declared twice"), "{msg}");
         unsafe {
             let mut out = harmony_string { data: std::ptr::null_mut(), len: 0 };
             let st = harmony_chat_grammar(std::ptr::null(), REQ.as_ptr().cast(), REQ.len(), 0, std::ptr::null(), 0, &mut out, std::ptr::null_mut());

@@ -15,8 +15,9 @@
 //! ```
 //!
 //! `tool_choice`: `auto` allows the answer or calls, `none` only the answer, `required` only
-//! calls, a named function only calls to it. NAME is one of the declared tools and ARGS
-//! matches its `parameters` schema. Control tokens are token references, never text.
+//! calls, a named function only calls to it. NAME is the identifier the bridges render for
+//! one of the declared tools ([`crate::routing::FunctionNames`]: `get weather` → `get_weather`)
+//! and ARGS matches its `parameters` schema. Control tokens are token references, never text.
 //!
 //! Formats:
 //! - [`GrammarFormat::Lark`]: llguidance's Lark dialect; tokens as `<|name|>` references,
@@ -166,7 +167,7 @@ fn lark(plan: &Plan) -> String {
             let _ = writeln!(
                 g,
                 "call_{i}: {} \" \" <|constrain|> \"json\" <|message|> args_{i} <|call|>\nargs_{i}: %json {}",
-                json_str(&recipient(&tool.name)),
+                json_str(&recipient(&tool.ident)),
                 tool.schema
             );
         }
@@ -212,7 +213,7 @@ fn gbnf(plan: &Plan, lazy: bool) -> Result<String> {
         let mut calls = Vec::new();
         for (i, tool) in plan.tools.iter().enumerate() {
             let args = rules.schema(&tool.schema, &format!("tools[{i}].function.parameters"))?;
-            calls.push(format!("{} \" \" {} \"json\" {} {args}", literal(&recipient(&tool.name)), tok(Constrain), tok(Message)));
+            calls.push(format!("{} \" \" {} \"json\" {} {args}", literal(&recipient(&tool.ident)), tok(Constrain), tok(Message)));
         }
         let body = format!("{} \"commentary to=\" ({})", tok(Channel), calls.join(" | "));
         root_alts.push(rules.add("call".into(), body));
@@ -268,7 +269,7 @@ fn xgrammar(plan: &Plan) -> Value {
         let tags: Vec<Value> = plan
             .tools
             .iter()
-            .map(|t| schema_tag(format!("<|channel|>commentary to={} <|constrain|>json<|message|>", recipient(&t.name)), &t.schema, "<|call|>"))
+            .map(|t| schema_tag(format!("<|channel|>commentary to={} <|constrain|>json<|message|>", recipient(&t.ident)), &t.schema, "<|call|>"))
             .collect();
         answers.push(object([
             ("type", text("tags_with_separator")),

@@ -3,6 +3,7 @@
 //! `parallel_tool_calls`, a JSON answer format) in different shapes; the plan is the same.
 
 use crate::error::{Error, Result};
+use crate::routing::FunctionNames;
 use serde_json::{Map, Value};
 
 fn bad(path: &str, reason: impl std::fmt::Display) -> Error {
@@ -12,8 +13,11 @@ fn bad(path: &str, reason: impl std::fmt::Display) -> Error {
 /// A function the completion may call.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Tool {
-    /// The name as declared (rendered as recipient `functions.NAME`).
+    /// The name as declared (what `tool_choice` names).
     pub name: String,
+    /// The identifier the model sees for it (recipient `functions.IDENT`), as the bridges
+    /// render it ([`FunctionNames`]).
+    pub ident: String,
     /// The parameter schema; `{"type":"object"}` when the tool declares none.
     pub schema: Value,
 }
@@ -53,17 +57,6 @@ pub(crate) struct Plan {
     pub reasoning: Reasoning,
 }
 
-/// A name that can follow `to=functions.` in a header and be parsed back unchanged.
-fn check_name(name: &str, path: &str) -> Result<()> {
-    if name.is_empty() {
-        return Err(bad(path, "function name is empty"));
-    }
-    if let Some(c) = name.chars().find(|c| c.is_whitespace() || c.is_control() || *c == '<' || *c == '"') {
-        return Err(bad(path, format!("function name `{name}` contains {c:?}, which cannot appear in a Harmony recipient")));
-    }
-    Ok(())
-}
-
 fn tools(request: &Map<String, Value>) -> Result<Vec<Tool>> {
     let list = match request.get("tools") {
         None | Some(Value::Null) => return Ok(Vec::new()),
@@ -89,7 +82,6 @@ fn tools(request: &Map<String, Value>) -> Result<Vec<Tool>> {
 /// Adds the function declared by `f` (its `name` and `parameters`; `path` names it in errors).
 fn add_tool(out: &mut Vec<Tool>, f: &Map<String, Value>, path: &str) -> Result<()> {
     let name = f.get("name").and_then(Value::as_str).ok_or_else(|| bad(path, "function has no `name`"))?;
-    check_name(name, &format!("{path}.name"))?;
     if out.iter().any(|t| t.name == name) {
         return Err(bad(&format!("{path}.name"), format!("function `{name}` is declared twice")));
     }
@@ -99,7 +91,7 @@ fn add_tool(out: &mut Vec<Tool>, f: &Map<String, Value>, path: &str) -> Result<(
         Some(_) => return Err(bad(&format!("{path}.parameters"), "expected a JSON Schema object")),
     };
     normalize(&mut schema, 0);
-    out.push(Tool { name: name.to_string(), schema });
+    out.push(Tool { name: name.to_string(), ident: String::new(), schema });
     Ok(())
 }
 
@@ -187,6 +179,11 @@ pub(crate) fn plan(request_json: &str, reasoning: Reasoning, dialect: Dialect) -
         Dialect::Chat => tools(request)?,
         Dialect::Responses => responses_tools(request)?,
     };
+    // The call header names the identifier the bridges render for the declared name.
+    let names = FunctionNames::from_request(&value);
+    for t in &mut tools {
+        t.ident = names.rendered(&t.name).to_string();
+    }
     let parallel = match request.get("parallel_tool_calls") {
         None | Some(Value::Null) => true,
         Some(Value::Bool(b)) => *b,

@@ -14,6 +14,11 @@
 //! an analysis call to `browser.search` / `browser.open` / `browser.find`. Analysis before
 //! the last final answer is dropped (the format guide).
 //!
+//! Function names: a declared name that is not a TypeScript identifier is rendered as one
+//! (`get weather` → `get_weather`, made unique; [`crate::routing::FunctionNames`]) in the
+//! tool declarations, `function_call` and `function_call_output` items; with the request's
+//! `tools` in `response_fields.tools` a call is reported under its declared name again.
+//!
 //! Response side ([`ResponsesStream`]): one output item per Harmony message, in model order.
 
 mod request;

@@ -9,6 +9,7 @@ use crate::chat::{
 };
 use crate::chat_completions::request::{bad, opt_str, type_name};
 use crate::error::{Error, Result};
+use crate::routing::{function_recipient, FunctionNames};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -38,8 +39,9 @@ fn effort(request: &Map<String, Value>) -> Result<ReasoningEffort> {
     })
 }
 
-/// Function tools and whether a web search (browser) tool is present.
-fn tools(request: &Map<String, Value>) -> Result<(Vec<ToolDescription>, bool)> {
+/// Function tools (each under the identifier the model sees, `names`) and whether a web
+/// search (browser) tool is present.
+fn tools(request: &Map<String, Value>, names: &FunctionNames) -> Result<(Vec<ToolDescription>, bool)> {
     let tools = match request.get("tools") {
         None | Some(Value::Null) => return Ok((Vec::new(), false)),
         Some(Value::Array(t)) => t,
@@ -54,7 +56,7 @@ fn tools(request: &Map<String, Value>) -> Result<(Vec<ToolDescription>, bool)> {
             Some("function") => {
                 let name = opt_str(obj, "name", &path)?.ok_or_else(|| bad(&path, "function tool has no `name`"))?;
                 functions.push(ToolDescription {
-                    name: name.to_string(),
+                    name: names.rendered(name).to_string(),
                     description: opt_str(obj, "description", &path)?.unwrap_or_default().to_string(),
                     parameters: obj.get("parameters").filter(|p| !p.is_null()).cloned(),
                 });
@@ -172,6 +174,8 @@ fn conversation(request_json: &str, options: &ResponsesOptions) -> Result<Conver
     let value: Value = serde_json::from_str(request_json).map_err(|e| Error::json("responses request", e))?;
     let request = value.as_object().ok_or_else(|| bad("request", format!("expected an object, found {}", type_name(&value))))?;
 
+    // Declared function names → the identifiers the model sees, wherever a name is rendered.
+    let names = FunctionNames::from_request(&value);
     let mut instructions: Vec<String> = Vec::new();
     if let Some(i) = opt_str(request, "instructions", "request")?.filter(|i| !i.is_empty()) {
         instructions.push(i.to_string());
@@ -236,7 +240,7 @@ fn conversation(request_json: &str, options: &ResponsesOptions) -> Result<Conver
                 body.push(
                     Message::new(Role::Assistant, args)
                         .with_channel("commentary")
-                        .with_recipient(crate::routing::function_recipient(name))
+                        .with_recipient(function_recipient(names.rendered(name)))
                         .with_content_type("<|constrain|>json"),
                 );
             }
@@ -256,7 +260,7 @@ fn conversation(request_json: &str, options: &ResponsesOptions) -> Result<Conver
                 };
                 body.push(
                     Message::new(Role::Tool, output)
-                        .with_name(crate::routing::function_recipient(&name))
+                        .with_name(function_recipient(names.rendered(&name)))
                         .with_recipient("assistant")
                         .with_channel("commentary"),
                 );
@@ -298,7 +302,7 @@ fn conversation(request_json: &str, options: &ResponsesOptions) -> Result<Conver
         .conversation_start_date
         .clone()
         .or(opt_str(request, "conversation_start_date", "request")?.map(str::to_string));
-    let (functions, browser) = tools(request)?;
+    let (functions, browser) = tools(request, &names)?;
     let mut system = SystemContent { reasoning_effort: Some(effort(request)?), conversation_start_date: date, ..SystemContent::default() };
     if browser {
         system.tools = Some(BTreeMap::from([("browser".to_string(), browser_namespace())]));

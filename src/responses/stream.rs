@@ -8,7 +8,7 @@ use super::ResponsesOptions;
 use crate::chat_completions::response::fnv1a;
 use crate::error::{Error, Result};
 use crate::parse::StreamState;
-use crate::routing::{allows_call, Ending, OutputParser, Route, Step, ToolChoice};
+use crate::routing::{allows_call, Ending, FunctionNames, OutputParser, Route, Step, ToolChoice};
 use crate::tokenizer::SpecialToken;
 use serde_json::{json, Map, Value};
 
@@ -63,6 +63,8 @@ pub struct ResponsesStream {
 #[derive(Debug)]
 struct Items {
     options: ResponsesOptions,
+    /// Identifiers the model saw → the declared names (from `response_fields.tools`).
+    names: FunctionNames,
     tool_choice: ToolChoice,
     parallel_tool_calls: bool,
     sequence: u64,
@@ -80,12 +82,17 @@ impl ResponsesStream {
     /// `tool_choice` and `parallel_tool_calls` of `options.response_fields` (copy them from the
     /// request) are honoured on the output side, as by the Chat bridge: `none` shows no call, a
     /// named function only one call of it, `parallel_tool_calls: false` only the first call.
+    /// With the request's `tools` there (as servers echo them), a call of a function whose
+    /// declared name is not an identifier (rendered as one, [`FunctionNames`]) is reported
+    /// under the declared name.
     pub fn new(options: ResponsesOptions) -> Self {
         let fields = &options.response_fields;
+        let names = fields.get("tools").and_then(Value::as_array).map(|t| FunctionNames::from_tools(t)).unwrap_or_default();
         let tool_choice = fields.get("tool_choice").map(ToolChoice::from_responses_value).unwrap_or_default();
         let parallel_tool_calls = fields.get("parallel_tool_calls") != Some(&Value::Bool(false));
         let w = Items {
             options,
+            names,
             tool_choice,
             parallel_tool_calls,
             sequence: 0,
@@ -229,13 +236,14 @@ impl Items {
     /// A message started: open its output item.
     fn open(&mut self, route: &Route, out: &mut Vec<Value>) {
         let mut kind = kind(route);
-        if let Route::FunctionCall(name) = route {
-            if !allows_call(&self.tool_choice, self.parallel_tool_calls, self.calls, name) {
+        if let Route::FunctionCall(rendered) = route {
+            if !allows_call(&self.tool_choice, self.parallel_tool_calls, self.calls, self.names.declared(rendered)) {
                 kind = Kind::Dropped;
             }
         }
         let recipient = match route {
-            Route::FunctionCall(name) => name.clone(),
+            // The name the request declared (the model saw its identifier).
+            Route::FunctionCall(rendered) => self.names.declared(rendered).to_string(),
             Route::Builtin(r) => r.clone(),
             _ => String::new(),
         };
