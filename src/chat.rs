@@ -292,6 +292,13 @@ pub struct Message {
     /// Ignored by rendering.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repairs: Vec<String>,
+    /// The exact tokens this message came from (`<|start|>` through its stop token), kept by a
+    /// parser with [`ParseOptions::keep_tokens`](crate::ParseOptions); rendering writes them
+    /// verbatim instead of re-encoding the message, so a prompt built from parsed messages
+    /// starts with the previous prompt plus the sampled tokens (KV-cache reuse). Absent from
+    /// the JSON when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<Vec<u32>>,
 }
 
 impl Message {
@@ -304,6 +311,7 @@ impl Message {
             channel: None,
             content_type: None,
             repairs: Vec::new(),
+            tokens: None,
         }
     }
 

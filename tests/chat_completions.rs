@@ -872,6 +872,8 @@ fn options_carry_the_request() {
     assert!(!from_json.parallel_tool_calls);
     let e = ChatOptions::from_json(r#"{"request": 5}"#).unwrap_err().to_string();
     assert!(e.contains("request"), "{e}");
+}
+
 // ---------------------------------------------------------------- tool names (issue 16 §1)
 
 /// A request whose function names are not TypeScript identifiers renders, token for token,

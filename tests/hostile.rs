@@ -255,10 +255,10 @@ fn stream(tokens: &[u32], role: Option<Role>, opts: ParseOptions) -> Result<Vec<
 }
 
 const OPTIONS: [ParseOptions; 4] = [
-    ParseOptions { strict: true, fix_constrain_recipient: false, recover: false },
-    ParseOptions { strict: false, fix_constrain_recipient: false, recover: false },
-    ParseOptions { strict: true, fix_constrain_recipient: true, recover: false },
-    ParseOptions { strict: false, fix_constrain_recipient: true, recover: false },
+    ParseOptions { strict: true, fix_constrain_recipient: false, recover: false, keep_tokens: false },
+    ParseOptions { strict: false, fix_constrain_recipient: false, recover: false, keep_tokens: false },
+    ParseOptions { strict: true, fix_constrain_recipient: true, recover: false, keep_tokens: false },
+    ParseOptions { strict: false, fix_constrain_recipient: true, recover: false, keep_tokens: false },
 ];
 
 fn flags_of(o: ParseOptions) -> u32 {
@@ -828,7 +828,7 @@ fn c_abi_out_of_range_enums_and_flags() {
         let flag = 1u32 << bit;
         let render_ok = flag & (HARMONY_RENDER_KEEP_ANALYSIS | HARMONY_RENDER_HAS_FUNCTION_TOOLS) != 0;
         assert_eq!(c_render(&e, 0, conv, 1, flag).is_ok(), render_ok, "render flag {flag:#x}");
-        let parse_ok = flag & (HARMONY_PARSE_LENIENT | HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT | HARMONY_PARSE_RECOVER) != 0;
+        let parse_ok = flag & (HARMONY_PARSE_LENIENT | HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT | HARMONY_PARSE_RECOVER | HARMONY_PARSE_KEEP_TOKENS) != 0;
         assert_eq!(c_parse(&e, &[], -1, flag).is_ok(), parse_ok, "parse flag {flag:#x}");
         unsafe {
             let mut t = harmony_tokens { data: null_mut(), len: 0 };
@@ -1139,7 +1139,7 @@ fn special_token_soup_strict_lenient_and_streaming_agree() {
             let whole = jsonl(&args, &lines);
             args.push("--stream");
             let streamed = jsonl(&args, &lines);
-            let opts = ParseOptions { strict: !lenient, fix_constrain_recipient: false, recover: false };
+            let opts = ParseOptions { strict: !lenient, fix_constrain_recipient: false, recover: false, keep_tokens: false };
             for ((w, s), tokens) in whole.iter().zip(&streamed).zip(&cli_cases) {
                 let lib = harmony::parse_completion(tokens, role.map(|r| Role::parse(r).unwrap()), opts);
                 match lib {

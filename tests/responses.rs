@@ -484,6 +484,8 @@ fn request_errors_name_the_responses_request() {
     let e = render_err(json!({"input": [{"type": "message", "role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]}));
     assert!(e.contains("responses request") && !e.contains("chat completions"), "{e}");
     assert!(e.contains("request.input[0].content[0]"), "{e}");
+}
+
 // ---------------------------------------------------------------- tool names (issue 16 §1)
 
 fn named_tools() -> Value {

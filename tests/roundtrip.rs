@@ -106,7 +106,7 @@ prop_compose! {
         } else {
             recipient
         };
-        Message { author: Author { role, name }, recipient, channel, content_type, content: vec![Content::from(text)], repairs: vec![] }
+        Message { author: Author { role, name }, recipient, channel, content_type, content: vec![Content::from(text)], repairs: vec![], tokens: None }
     }
 }
 
@@ -155,7 +155,7 @@ fn completion() -> impl Strategy<Value = Vec<u32>> {
 }
 
 fn options() -> impl Strategy<Value = ParseOptions> {
-    (any::<bool>(), any::<bool>()).prop_map(|(strict, fix)| ParseOptions { strict, fix_constrain_recipient: fix, recover: false })
+    (any::<bool>(), any::<bool>()).prop_map(|(strict, fix)| ParseOptions { strict, fix_constrain_recipient: fix, recover: false, keep_tokens: false })
 }
 
 fn maybe_role() -> impl Strategy<Value = Option<Role>> {
@@ -180,7 +180,7 @@ proptest! {
         let tokens = harmony::render::render_message(&m, false).unwrap();
         prop_assert_eq!(harmony::parse_completion(&tokens, None, ParseOptions::default()), Ok(vec![m.clone()]));
         // Lenient parsing and the PR #144 fix change nothing for an expressible message.
-        prop_assert_eq!(harmony::parse_completion(&tokens, None, ParseOptions { strict: false, fix_constrain_recipient: true, recover: false }), Ok(vec![m.clone()]));
+        prop_assert_eq!(harmony::parse_completion(&tokens, None, ParseOptions { strict: false, fix_constrain_recipient: true, recover: false, keep_tokens: false }), Ok(vec![m.clone()]));
         // As a completion: the prompt ends with `<|start|>` + role, the parser is told the role.
         if m.author.role != Role::Tool {
             prop_assert_eq!(harmony::parse_completion(&tokens[2..], Some(m.author.role), ParseOptions::default()), Ok(vec![m.clone()]));
@@ -243,7 +243,7 @@ fn header_quirks_that_do_not_round_trip() {
     assert_eq!((ct[0].recipient.as_deref(), ct[0].content_type.as_deref()), (Some("json"), None));
     let m = a().with_channel("final").with_content_type("<|constrain|>json");
     let t = harmony::render::render_message(&m, false).unwrap();
-    let fixed = harmony::parse_completion(&t, None, ParseOptions { strict: true, fix_constrain_recipient: true, recover: false }).unwrap();
+    let fixed = harmony::parse_completion(&t, None, ParseOptions { strict: true, fix_constrain_recipient: true, recover: false, keep_tokens: false }).unwrap();
     assert_eq!(fixed, vec![m]);
     assert_eq!(parse(&a().with_recipient("r").with_content_type("")).unwrap()[0].content_type, None);
     assert!(parse(&a().with_recipient("r").with_content_type("to=x")).is_err());

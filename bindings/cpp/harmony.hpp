@@ -152,6 +152,10 @@ enum class ParseFlags : std::uint32_t {
   /// Recover mode: never fail on model output (see HARMONY_PARSE_RECOVER; the repairs are in
   /// the messages JSON of parse_json / messages_json).
   Recover = HARMONY_PARSE_RECOVER,
+  /// Keep each message's exact tokens (`"tokens"` in the messages JSON; see
+  /// HARMONY_PARSE_KEEP_TOKENS): rendering that JSON again writes them verbatim (KV-cache
+  /// reuse). The typed Message does not carry them: use the JSON APIs.
+  KeepTokens = HARMONY_PARSE_KEEP_TOKENS,
 };
 
 /// The union of two flag sets.

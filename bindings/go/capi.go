@@ -599,6 +599,7 @@ const (
 	_ = uint(int(Lenient)-int(C.HARMONY_PARSE_LENIENT)) + uint(int(C.HARMONY_PARSE_LENIENT)-int(Lenient))
 	_ = uint(int(FixConstrainRecipient)-int(C.HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT)) + uint(int(C.HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT)-int(FixConstrainRecipient))
 	_ = uint(int(Recover)-int(C.HARMONY_PARSE_RECOVER)) + uint(int(C.HARMONY_PARSE_RECOVER)-int(Recover))
+	_ = uint(int(KeepTokens)-int(C.HARMONY_PARSE_KEEP_TOKENS)) + uint(int(C.HARMONY_PARSE_KEEP_TOKENS)-int(KeepTokens))
 	_ = uint(int(TokenStart)-int(C.HARMONY_TOKEN_START)) + uint(int(C.HARMONY_TOKEN_START)-int(TokenStart))
 	_ = uint(int(TokenEnd)-int(C.HARMONY_TOKEN_END)) + uint(int(C.HARMONY_TOKEN_END)-int(TokenEnd))
 	_ = uint(int(TokenMessage)-int(C.HARMONY_TOKEN_MESSAGE)) + uint(int(C.HARMONY_TOKEN_MESSAGE)-int(TokenMessage))

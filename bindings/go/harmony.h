@@ -122,6 +122,13 @@
 #define HARMONY_PARSE_RECOVER 4
 
 /**
+ * Parse flag: keep each message's exact tokens (`"tokens"` in the messages JSON); rendering a
+ * message that has them writes them verbatim, so the next prompt starts with the previous
+ * prompt plus the sampled tokens (KV-cache reuse). Combines with the other parse flags.
+ */
+#define HARMONY_PARSE_KEEP_TOKENS 8
+
+/**
  * Encode flag: spellings of special tokens in the text become special tokens.
  */
 #define HARMONY_ENCODE_ALLOW_SPECIAL 1
@@ -572,6 +579,19 @@ enum harmony_status harmony_encode(const struct harmony_encoding *encoding,
                                    uint32_t flags,
                                    struct harmony_tokens *out,
                                    struct harmony_error **err);
+
+/**
+ * How many tokens two renderings share from the start (`*out`): how much of an engine's KV
+ * cache for `cached` (`cached_len` tokens) stays valid for the new prompt `next`. With
+ * `HARMONY_PARSE_KEEP_TOKENS` on the parse side, a tool-calling loop's next prompt starts
+ * with the previous prompt plus the sampled tokens.
+ */
+enum harmony_status harmony_common_prefix_len(const uint32_t *cached,
+                                              size_t cached_len,
+                                              const uint32_t *next,
+                                              size_t next_len,
+                                              size_t *out,
+                                              struct harmony_error **err);
 
 /**
  * Encodes `text` (`len` bytes of UTF-8) with only the special tokens in `allowed`

@@ -109,6 +109,10 @@ const (
 	// malformed recipients, invalid UTF-8 and unknown ids are repaired (HARMONY_PARSE_RECOVER;
 	// the repairs are listed in the messages JSON).
 	Recover ParseOption = 4
+	// KeepTokens keeps each message's exact tokens ("tokens" in the messages JSON,
+	// HARMONY_PARSE_KEEP_TOKENS): rendering that JSON again writes them verbatim (KV-cache
+	// reuse). The typed Message does not carry them: use the JSON APIs.
+	KeepTokens ParseOption = 8
 )
 
 func flagsOf[T ~uint32](opts []T) uint32 {

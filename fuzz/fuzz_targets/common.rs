@@ -44,7 +44,7 @@ pub fn options(sel: u8) -> (Option<Role>, ParseOptions) {
         0 => None,
         n => Some(Role::ALL[usize::from(n) - 1]),
     };
-    let opts = ParseOptions { strict: sel & 0x40 == 0, fix_constrain_recipient: sel & 0x80 != 0, recover: sel & 0x20 != 0 };
+    let opts = ParseOptions { strict: sel & 0x40 == 0, fix_constrain_recipient: sel & 0x80 != 0, recover: sel & 0x20 != 0, keep_tokens: sel & 0x10 != 0 };
     (role, opts)
 }
 

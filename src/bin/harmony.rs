@@ -281,6 +281,10 @@ enum Command {
         /// "repairs" (implies --fix-constrain-recipient; not openai-harmony 0.0.8's behaviour).
         #[arg(long)]
         recover: bool,
+        /// Keep each message's exact tokens ("tokens"): rendering the messages again writes
+        /// them verbatim (KV-cache reuse).
+        #[arg(long)]
+        keep_tokens: bool,
         /// Feed the tokens one at a time through the streaming parser.
         #[arg(long)]
         stream: bool,
@@ -445,13 +449,13 @@ impl Command {
                 .map_err(|e| e.to_string())?;
                 Ok(tokens_json(&tokens))
             }
-            Command::Parse { role, lenient, stream, fix_constrain_recipient, recover, .. } => {
+            Command::Parse { role, lenient, stream, fix_constrain_recipient, recover, keep_tokens, .. } => {
                 let tokens = read_tokens(input)?;
                 let role = role.role();
                 let opts = if *recover {
-                    ParseOptions::recover()
+                    ParseOptions { keep_tokens: *keep_tokens, ..ParseOptions::recover() }
                 } else {
-                    ParseOptions { strict: !lenient, fix_constrain_recipient: *fix_constrain_recipient, recover: false }
+                    ParseOptions { strict: !lenient, fix_constrain_recipient: *fix_constrain_recipient, recover: false, keep_tokens: *keep_tokens }
                 };
                 let messages = if *stream {
                     let mut p = StreamParser::new(role, opts);

@@ -78,6 +78,10 @@ pub const HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT: u32 = 2;
 /// behaviour. Without it, an id outside the vocabulary inside content is accepted as 0.0.8
 /// accepts it (the rest of that message is held back and ends as one U+FFFD).
 pub const HARMONY_PARSE_RECOVER: u32 = 4;
+/// Parse flag: keep each message's exact tokens (`"tokens"` in the messages JSON); rendering a
+/// message that has them writes them verbatim, so the next prompt starts with the previous
+/// prompt plus the sampled tokens (KV-cache reuse). Combines with the other parse flags.
+pub const HARMONY_PARSE_KEEP_TOKENS: u32 = 8;
 /// Encode flag: spellings of special tokens in the text become special tokens.
 pub const HARMONY_ENCODE_ALLOW_SPECIAL: u32 = 1;
 /// Decode flag: replace invalid UTF-8 with U+FFFD instead of failing.
@@ -281,14 +285,16 @@ pub unsafe extern "C" fn harmony_parse(
 }
 
 pub(crate) fn parse_flags(flags: u32) -> Result<ParseOptions, FfiError> {
-    check_flags(flags, HARMONY_PARSE_LENIENT | HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT | HARMONY_PARSE_RECOVER)?;
+    check_flags(flags, HARMONY_PARSE_LENIENT | HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT | HARMONY_PARSE_RECOVER | HARMONY_PARSE_KEEP_TOKENS)?;
+    let keep_tokens = flags & HARMONY_PARSE_KEEP_TOKENS != 0;
     if flags & HARMONY_PARSE_RECOVER != 0 {
-        return Ok(ParseOptions::recover());
+        return Ok(ParseOptions { keep_tokens, ..ParseOptions::recover() });
     }
     Ok(ParseOptions {
         strict: flags & HARMONY_PARSE_LENIENT == 0,
         fix_constrain_recipient: flags & HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT != 0,
         recover: false,
+        keep_tokens,
     })
 }
 
@@ -315,6 +321,28 @@ pub unsafe extern "C" fn harmony_encode(
         borrow(encoding, "encoding")?;
         let (data, len) = vec_into_raw(encode_text(utf8(text, len, "text")?, flags)?);
         out.write(harmony_tokens { data, len });
+        Ok(())
+    })
+}
+
+/// How many tokens two renderings share from the start (`*out`): how much of an engine's KV
+/// cache for `cached` (`cached_len` tokens) stays valid for the new prompt `next`. With
+/// `HARMONY_PARSE_KEEP_TOKENS` on the parse side, a tool-calling loop's next prompt starts
+/// with the previous prompt plus the sampled tokens.
+#[no_mangle]
+pub unsafe extern "C" fn harmony_common_prefix_len(
+    cached: *const u32,
+    cached_len: usize,
+    next: *const u32,
+    next_len: usize,
+    out: *mut usize,
+    err: *mut *mut harmony_error,
+) -> harmony_status {
+    boundary(err, || unsafe {
+        write_opt(out, 0);
+        let out = out_slot(out, "out")?;
+        let n = crate::render::common_prefix_len(slice(cached, cached_len, "cached")?, slice(next, next_len, "next")?);
+        out.write(n);
         Ok(())
     })
 }

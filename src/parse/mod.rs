@@ -46,11 +46,14 @@ pub struct ParseOptions {
     /// ids, yield the messages the model evidently meant and list the repairs in each
     /// message's [`Message::repairs`]. Not 0.0.8's behaviour; off by default.
     pub recover: bool,
+    /// Keep each message's exact tokens in [`Message::tokens`](crate::Message) (C:
+    /// `HARMONY_PARSE_KEEP_TOKENS`), so that rendering it again reproduces them verbatim.
+    pub keep_tokens: bool,
 }
 
 impl Default for ParseOptions {
     fn default() -> Self {
-        ParseOptions { strict: true, fix_constrain_recipient: false, recover: false }
+        ParseOptions { strict: true, fix_constrain_recipient: false, recover: false, keep_tokens: false }
     }
 }
 
@@ -62,7 +65,7 @@ impl ParseOptions {
 
     /// Recover mode (which implies the PR #144 constrain fix).
     pub fn recover() -> Self {
-        ParseOptions { strict: false, fix_constrain_recipient: true, recover: true }
+        ParseOptions { strict: false, fix_constrain_recipient: true, recover: true, keep_tokens: false }
     }
 }
 
@@ -140,13 +143,18 @@ pub struct StreamParser {
     finished: bool,
     /// Recover mode's bookkeeping.
     rec: recover::Recovery,
+    /// Where the next message's tokens start in `tokens` (for `keep_tokens`).
+    message_start: usize,
+    /// The role a parser created with one expects first: its `<|start|>ROLE` was rendered in
+    /// the prompt, so the first message's kept tokens begin with them.
+    implicit_role: Option<Role>,
 }
 
 impl StreamParser {
     /// A parser at the start of a completion. With `role`, the completion is expected to
     /// begin inside the header of a message by that role (as after rendering for completion).
     pub fn new(role: Option<Role>, options: ParseOptions) -> Self {
-        let options = if options.recover { ParseOptions::recover() } else { options };
+        let options = if options.recover { ParseOptions { keep_tokens: options.keep_tokens, ..ParseOptions::recover() } } else { options };
         StreamParser {
             options,
             next_role: role,
@@ -166,6 +174,8 @@ impl StreamParser {
             tokens: Vec::new(),
             finished: false,
             rec: recover::Recovery::default(),
+            message_start: 0,
+            implicit_role: role,
         }
     }
 
@@ -197,10 +207,14 @@ impl StreamParser {
         self.tokens.push(token);
         self.last_delta = None;
         self.delta = Delta::None;
+        let count = self.messages.len();
         if self.options.recover {
             self.step_recover(Some(token));
         } else {
             self.step(Some(token))?;
+        }
+        if self.options.keep_tokens && self.messages.len() > count {
+            self.keep_tokens(Some(token));
         }
         Ok(self)
     }
@@ -213,12 +227,41 @@ impl StreamParser {
         self.finished = true;
         self.last_delta = None;
         self.delta = Delta::None;
+        let count = self.messages.len();
         if self.options.recover {
             self.step_recover(None);
         } else {
             self.step(None)?;
         }
+        if self.options.keep_tokens && self.messages.len() > count {
+            self.keep_tokens(None);
+        }
         Ok(self)
+    }
+
+    /// Gives the message just completed the tokens it came from: from where the last one
+    /// ended through `token`, which completed it (not a `<|start|>` or `<|channel|>` that
+    /// began the next message: recover mode's "message not ended"); all of them at the end
+    /// of the stream. A message completed by no token of its own (several in one step)
+    /// keeps none.
+    fn keep_tokens(&mut self, token: Option<u32>) {
+        let mut end = self.tokens.len();
+        if token.is_some_and(|t| !STOP_TOKENS.contains(&t)) && self.state != StreamState::ExpectStart {
+            end -= 1; // the token began the next message
+        }
+        let mut span = Vec::with_capacity(end.saturating_sub(self.message_start) + 2);
+        if self.message_start == 0 {
+            if let Some(role) = self.implicit_role {
+                // The prompt rendered `<|start|>ROLE` for this message.
+                span.push(SpecialToken::Start.id());
+                crate::tokenizer::encode_ordinary_into(role.as_str(), &mut span);
+            }
+        }
+        span.extend_from_slice(&self.tokens[self.message_start.min(end)..end]);
+        self.message_start = end;
+        if let Some(m) = self.messages.last_mut() {
+            m.tokens = Some(span);
+        }
     }
 
     /// Whether [`process_eos`](Self::process_eos) was called.
@@ -491,6 +534,7 @@ fn message(h: Header, text: String, repairs: Vec<String>) -> Message {
         channel: h.channel,
         content_type: h.content_type,
         repairs,
+        tokens: None,
     }
 }
 

@@ -99,6 +99,12 @@ pub fn render_for_continuation(conv: &Conversation, opts: &RenderOptions) -> Res
     Ok(out)
 }
 
+/// How many tokens two renderings share from the start: how much of an engine's KV cache for
+/// `cached` stays valid for the new prompt `next` (the rest is prefilled again).
+pub fn common_prefix_len(cached: &[u32], next: &[u32]) -> usize {
+    cached.iter().zip(next).take_while(|(a, b)| a == b).count()
+}
+
 /// Renders `conversation` for training: like [`render_conversation`], but a final assistant
 /// message at the end closes with `<|return|>` instead of `<|end|>`.
 pub fn render_for_training(conv: &Conversation, opts: &RenderOptions) -> Result<Vec<u32>> {
@@ -133,6 +139,14 @@ fn declares_function_tools(msg: &Message) -> bool {
 }
 
 fn render_message_into(msg: &Message, has_function_tools: bool, out: &mut Vec<u32>) -> Result<(), String> {
+    if let Some(tokens) = &msg.tokens {
+        // The exact tokens the message was parsed from (`ParseOptions::keep_tokens`).
+        if let Some((i, t)) = tokens.iter().enumerate().find(|(_, &t)| t >= crate::tokenizer::VOCAB_SIZE) {
+            return Err(format!("tokens[{i}] ({t}) is not in the vocabulary"));
+        }
+        out.extend_from_slice(tokens);
+        return Ok(());
+    }
     out.push(SpecialToken::Start.id());
     let role = msg.author.role;
     if role == Role::Tool {

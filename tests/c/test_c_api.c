@@ -694,6 +694,39 @@ static void test_force_answer(const harmony_encoding *enc) {
   harmony_tokens_free(&t);
 }
 
+/* KV-cache reuse: with HARMONY_PARSE_KEEP_TOKENS the messages JSON carries each message's
+   tokens, and rendering it again writes them verbatim: the conversation's next prompt starts
+   with the prompt plus the sampled tokens. */
+static void test_keep_tokens(const harmony_encoding *enc) {
+  const char *sampled = "<|channel|>commentary to=functions.f <|constrain|>json<|message|>{}<|call|>";
+  harmony_tokens c = {NULL, 0};
+  CHECK_STATUS(harmony_encode(enc, sampled, strlen(sampled), HARMONY_ENCODE_ALLOW_SPECIAL, &c, NULL), HARMONY_OK);
+  harmony_string msgs = {NULL, 0};
+  CHECK_STATUS(harmony_parse(enc, c.data, c.len, HARMONY_ROLE_ASSISTANT, HARMONY_PARSE_KEEP_TOKENS, &msgs, NULL), HARMONY_OK);
+  CHECK(strstr(msgs.data, "\"tokens\":[200006,173781,200005") != NULL);
+  /* conversation = {"messages": MSGS} rendered: exactly <|start|>assistant + the sampled tokens */
+  size_t n = strlen("{\"messages\":") + msgs.len + 2;
+  char *conv = malloc(n);
+  snprintf(conv, n, "{\"messages\":%s}", msgs.data);
+  harmony_tokens r = {NULL, 0};
+  CHECK_STATUS(harmony_render(enc, HARMONY_RENDER_CONVERSATION, conv, strlen(conv), -1, 0, &r, NULL), HARMONY_OK);
+  CHECK(r.len == c.len + 2 && memcmp(r.data + 2, c.data, c.len * sizeof(uint32_t)) == 0);
+  size_t common = 0;
+  CHECK_STATUS(harmony_common_prefix_len(r.data, r.len, r.data, r.len - 1, &common, NULL), HARMONY_OK);
+  CHECK(common == r.len - 1);
+  CHECK_STATUS(harmony_common_prefix_len(NULL, 0, r.data, r.len, &common, NULL), HARMONY_OK);
+  CHECK(common == 0);
+  CHECK_STATUS(harmony_common_prefix_len(NULL, 3, r.data, r.len, &common, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  free(conv);
+  harmony_tokens_free(&r);
+  harmony_string_free(&msgs);
+  /* without the flag the JSON has no tokens */
+  CHECK_STATUS(harmony_parse(enc, c.data, c.len, HARMONY_ROLE_ASSISTANT, 0, &msgs, NULL), HARMONY_OK);
+  CHECK(strstr(msgs.data, "\"tokens\"") == NULL);
+  harmony_string_free(&msgs);
+  harmony_tokens_free(&c);
+}
+
 int main(void) {
   test_version_and_encoding();
   const harmony_encoding *enc = NULL;
@@ -710,6 +743,7 @@ int main(void) {
   test_tokens_info(enc);
   test_chat(enc);
   test_force_answer(enc);
+  test_keep_tokens(enc);
   test_events(enc);
   test_llama_token_cast(enc);
   test_json_validate();

@@ -215,7 +215,7 @@ static void test_out_of_range(void) {
     harmony_status want = (f & (HARMONY_RENDER_KEEP_ANALYSIS | HARMONY_RENDER_HAS_FUNCTION_TOOLS)) ? HARMONY_OK : HARMONY_ERROR_INVALID_ARGUMENT;
     CHECK_STATUS(harmony_render(enc, HARMONY_RENDER_COMPLETION, conv, cl, 1, f, &t, NULL), want);
     harmony_tokens_free(&t);
-    want = (f & (HARMONY_PARSE_LENIENT | HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT | HARMONY_PARSE_RECOVER)) ? HARMONY_OK : HARMONY_ERROR_INVALID_ARGUMENT;
+    want = (f & (HARMONY_PARSE_LENIENT | HARMONY_PARSE_FIX_CONSTRAIN_RECIPIENT | HARMONY_PARSE_RECOVER | HARMONY_PARSE_KEEP_TOKENS)) ? HARMONY_OK : HARMONY_ERROR_INVALID_ARGUMENT;
     CHECK_STATUS(harmony_parse(enc, NULL, 0, -1, f, &s, NULL), want);
     harmony_string_free(&s);
     CHECK_STATUS(harmony_parser_new(enc, -1, f, &p, NULL), want);

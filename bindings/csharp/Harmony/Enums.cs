@@ -54,6 +54,10 @@ namespace LibHarmony
         FixConstrainRecipient = 2,
         /// <summary>Recover mode: never fail on model output (`HARMONY_PARSE_RECOVER`; implies FixConstrainRecipient).</summary>
         Recover = 4,
+        /// <summary>Keep each message's exact tokens (`"tokens"` in the messages JSON,
+        /// `HARMONY_PARSE_KEEP_TOKENS`): rendering that JSON again writes them verbatim (KV-cache
+        /// reuse). The typed messages do not carry them: use the JSON APIs.</summary>
+        KeepTokens = 8,
     }
 
     /// <summary>State of a <see cref="StreamParser"/> (`harmony_stream_state`).</summary>

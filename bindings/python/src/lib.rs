@@ -259,6 +259,7 @@ fn message_of(m: &Bound<'_, PyAny>) -> Conv<Message> {
         channel: opt_string(m, "channel")?,
         content_type: opt_string(m, "content_type")?,
         repairs: Vec::new(),
+        tokens: None,
     })
 }
 
