@@ -1007,3 +1007,48 @@ fn round_trip_with_a_mapped_name_rerenders_the_models_tokens() {
     let tool_msg = harmony::tokenizer::decode_utf8(&prompt2[prompt.len() + turn.len()..]).unwrap();
     assert_eq!(tool_msg, "<|start|>functions.get_weather_2 to=assistant<|channel|>commentary<|message|>sunny<|end|><|start|>assistant");
 }
+
+/// Parallel tool calls (issue 16 §5): several calls in one assistant turn render in order
+/// (as the reference renders the equivalent conversation), each tool result finds its call by
+/// id, a completion with several calls parses into them in order, and the response appended
+/// to the request renders again with the calls in the same order.
+#[test]
+fn parallel_tool_calls_render_parse_and_round_trip_in_order() {
+    let tools = json!([{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}},
+        {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]);
+    let call = |id: &str, name: &str, city: &str| json!({"id": id, "type": "function", "function": {"name": name, "arguments": format!("{{\"city\":\"{city}\"}}")}});
+    let request = json!({"tools": tools, "messages": [
+        {"role": "user", "content": "Weather in Tokyo and time in Paris?"},
+        {"role": "assistant", "content": null, "tool_calls": [call("a", "get_weather", "Tokyo"), call("b", "get_time", "Paris")]},
+        {"role": "tool", "tool_call_id": "b", "content": "12:00"},
+        {"role": "tool", "tool_call_id": "a", "content": "sunny"}]});
+    let functions = json!({"role": "developer", "content": [{"type": "developer_content", "tools": {"functions": {"name": "functions", "tools": [
+        {"name": "get_weather", "description": "", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}},
+        {"name": "get_time", "description": "", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]}}}]});
+    let msg = |name: &str, city: &str| json!({"role": "assistant", "channel": "commentary", "recipient": format!("functions.{name}"),
+        "content_type": "<|constrain|>json", "content": format!("{{\"city\":\"{city}\"}}")});
+    let result = |name: &str, text: &str| json!({"role": "tool", "name": format!("functions.{name}"), "recipient": "assistant", "channel": "commentary", "content": text});
+    let want = reference_render(json!({"messages": [system("Medium", true), functions,
+        {"role": "user", "content": "Weather in Tokyo and time in Paris?"},
+        msg("get_weather", "Tokyo"), msg("get_time", "Paris"), result("get_time", "12:00"), result("get_weather", "sunny")]}));
+    assert_eq!(render_request(&request.to_string(), &opts()).unwrap(), want);
+
+    let completion = completion(
+        "<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\":\"Oslo\"}<|call|>\
+         <|start|>assistant<|channel|>commentary to=functions.get_time <|constrain|>json<|message|>{\"city\":\"Rome\"}<|call|>",
+    );
+    let o = seeded().with_request(&request.to_string()).unwrap();
+    let r = parse_response(&completion, &o).unwrap();
+    let calls: Vec<(&str, &str)> = message(&r)["tool_calls"].as_array().unwrap().iter()
+        .map(|c| (c["function"]["name"].as_str().unwrap(), c["function"]["arguments"].as_str().unwrap())).collect();
+    assert_eq!(calls, [("get_weather", "{\"city\":\"Oslo\"}"), ("get_time", "{\"city\":\"Rome\"}")]);
+    assert_eq!(finish(&r), "tool_calls");
+    let mut next = request.clone();
+    next["messages"].as_array_mut().unwrap().push(message(&r).clone());
+    let text = harmony::tokenizer::decode_utf8(&render_request(&next.to_string(), &opts()).unwrap()).unwrap();
+    let (w, t) = (text.rfind("to=functions.get_weather").unwrap(), text.rfind("to=functions.get_time").unwrap());
+    assert!(w < t && text[w..].contains("Oslo") && text[t..].contains("Rome"), "{text}");
+    // parallel_tool_calls: false keeps the first call only.
+    let single = ChatOptions { parallel_tool_calls: false, ..o };
+    assert_eq!(message(&parse_response(&completion, &single).unwrap())["tool_calls"].as_array().unwrap().len(), 1);
+}
