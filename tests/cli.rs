@@ -365,3 +365,20 @@ fn parse_reports_the_declared_tool_name() {
     assert_eq!(r["output"][0]["name"], "get weather");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `force-answer` prints the tokens that end the reasoning now (issue 16 §3).
+#[test]
+fn force_answer_prints_the_tokens_to_inject() {
+    let so_far = harmony::tokenizer::encode("<|channel|>analysis<|message|>Let me think", harmony::AllowedSpecial::All);
+    let input = serde_json::to_string(&so_far).unwrap();
+    for (args, want) in [
+        (vec!["force-answer"], "<|end|><|start|>assistant<|channel|>final<|message|>"),
+        (vec!["force-answer", "--function", "f"], "<|end|><|start|>assistant<|channel|>commentary to=functions.f <|constrain|>json<|message|>"),
+    ] {
+        let out = harmony(&args, input.as_bytes());
+        assert!(out.status.success(), "{:?}", out);
+        let tokens: Vec<u32> = serde_json::from_str(stdout(&out).trim()).unwrap();
+        assert_eq!(harmony::tokenizer::decode_utf8(&tokens).unwrap(), want);
+    }
+    assert!(!harmony(&["force-answer", "--function", "a b"], input.as_bytes()).status.success());
+}

@@ -323,6 +323,18 @@ enum Command {
         #[arg(help = FILE_HELP)]
         file: Option<std::path::PathBuf>,
     },
+    /// Given the completion tokens so far (a JSON array, sampled after `<|start|>assistant`),
+    /// print the tokens that end the reasoning now and open the final answer (or, with
+    /// --function, a call of that function), to inject when a thinking budget runs out.
+    ForceAnswer {
+        /// Open a call of this function instead of the final answer.
+        #[arg(long, value_name = "NAME")]
+        function: Option<String>,
+        #[arg(long, help = JSONL_HELP)]
+        jsonl: bool,
+        #[arg(help = FILE_HELP)]
+        file: Option<std::path::PathBuf>,
+    },
 }
 
 type Answer = Result<String, String>;
@@ -346,6 +358,7 @@ impl Command {
             | Command::Parse { jsonl, .. }
             | Command::Encode { jsonl, .. }
             | Command::Decode { jsonl, .. }
+            | Command::ForceAnswer { jsonl, .. }
             | Command::Chat(ChatCommand::Render { jsonl, .. })
             | Command::Chat(ChatCommand::Parse { jsonl, .. })
             | Command::Responses(ResponsesCommand::Render { jsonl, .. })
@@ -361,6 +374,7 @@ impl Command {
             | Command::Parse { file, .. }
             | Command::Encode { file, .. }
             | Command::Decode { file, .. }
+            | Command::ForceAnswer { file, .. }
             | Command::Chat(ChatCommand::Render { file, .. })
             | Command::Chat(ChatCommand::Parse { file, .. })
             | Command::Responses(ResponsesCommand::Render { file, .. })
@@ -493,6 +507,22 @@ impl Command {
                     AllowedSpecial::Only(&ids)
                 };
                 Ok(tokens_json(&harmony::tokenizer::encode(text, allowed)))
+            }
+            Command::ForceAnswer { function, .. } => {
+                let tokens = read_tokens(input)?;
+                if let Some(n) = function.as_deref().filter(|n| n.is_empty() || n.contains(|c: char| c.is_whitespace() || c == '<')) {
+                    return Err(format!("--function: {n:?} is not a function name"));
+                }
+                // The parser reads what was sampled as the bridges do (recover mode: any ids).
+                let mut p = StreamParser::new(Some(harmony::Role::Assistant), ParseOptions::recover());
+                for &t in &tokens {
+                    let _ = p.process(t);
+                }
+                let answer = match function {
+                    Some(n) => harmony::parse::Answer::Call(n),
+                    None => harmony::parse::Answer::Final,
+                };
+                Ok(tokens_json(&p.force_answer_tokens(answer)))
             }
             Command::Decode { lossy, jsonl, .. } => {
                 let tokens = read_tokens(input)?;
