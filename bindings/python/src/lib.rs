@@ -688,6 +688,20 @@ impl ChatStream {
         self.inner.repairs()
     }
 
+    /// The tokens that end the reasoning now and open the final answer (`function` None) or
+    /// a call of `function`; feed them to `process` as if sampled.
+    #[pyo3(signature = (function = None))]
+    fn force_answer(&self, py: Python<'_>, function: Option<&str>) -> PyResult<Vec<u32>> {
+        let answer = match function {
+            None => harmony::parse::Answer::Final,
+            Some(n) if n.is_empty() || n.contains(|c: char| c.is_whitespace() || c == '<') => {
+                return Err(raise(py, "invalid_argument", format!("function {n:?} is not a function name")));
+            }
+            Some(n) => harmony::parse::Answer::Call(n),
+        };
+        Ok(self.inner.force_answer_tokens(answer))
+    }
+
     fn __repr__(&self) -> &'static str {
         "<libharmony._libharmony.ChatStream>"
     }

@@ -317,3 +317,27 @@ def test_import_and_load_are_fast_and_need_no_vocabulary_file() -> None:
         assert out.returncode == 0, out.stderr
         times.append(float(out.stdout))
     assert min(times) < 0.050, times
+
+
+def test_chat_stream_force_answer_ends_the_reasoning(lib: ModuleType) -> None:
+    """A thinking budget: the injected tokens close the analysis and the model's answer is
+    content, checked with the SDK's chunk type (issue 16 §3)."""
+    from openai.types.chat import ChatCompletionChunk
+
+    from libharmony import chat_completions as cc
+
+    enc = lib.load_harmony_encoding("HarmonyGptOss")
+    stream = cc.ChatStream()
+    chunks = [stream.process(t) for t in enc.encode("<|channel|>analysis<|message|>Let me think", allowed_special="all")]
+    forced = stream.force_answer()
+    assert enc.decode_utf8(forced) == "<|end|><|start|>assistant<|channel|>final<|message|>"
+    assert enc.decode_utf8(stream.force_answer("get_weather")).endswith("to=functions.get_weather <|constrain|>json<|message|>")
+    with pytest.raises(lib.HarmonyError):
+        stream.force_answer("get weather")
+    chunks += [stream.process(t) for t in forced + enc.encode("42<|return|>", allowed_special="all")]
+    chunks.append(stream.finish())
+    parsed = [ChatCompletionChunk.model_validate(c) for c in chunks if c is not None]
+    content = "".join(c.choices[0].delta.content or "" for c in parsed)
+    reasoning = "".join(getattr(c.choices[0].delta, "reasoning_content", None) or "" for c in parsed)
+    assert content == "42" and reasoning == "Let me think"
+    assert parsed[-1].choices[0].finish_reason == "stop"

@@ -11,7 +11,7 @@ Options (all optional keywords): ``conversation_start_date`` (``YYYY-MM-DD``), `
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Literal, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Union
 
 from . import _libharmony
 
@@ -63,6 +63,11 @@ class ChatStream:
     def repairs(self) -> int:
         """How many repairs the parse has made to malformed model output so far."""
         return self._inner.repairs
+
+    def force_answer(self, function: Optional[str] = None) -> List[int]:
+        """The tokens that end the reasoning now and open the final answer (or a call of
+        ``function``), for a thinking budget: inject them and feed them to :meth:`process`."""
+        return self._inner.force_answer(function)
 
 
 def grammar(
