@@ -93,8 +93,11 @@ fn kept_tokens_round_trip_through_json_and_are_checked() {
     // Tokens outside the vocabulary are an error naming the message.
     let mut bad = messages[0].clone();
     bad.tokens = Some(vec![200006, 999_999]);
-    let e = harmony::render::render_conversation(&Conversation::new([bad]), &RenderOptions::default()).unwrap_err().to_string();
+    let e = harmony::render::render_conversation(&Conversation::new([bad.clone()]), &RenderOptions::default()).unwrap_err().to_string();
     assert!(e.contains("999999"), "{e}");
+    bad.tokens = Some(vec![200005, 1]);
+    let e = harmony::render::render_conversation(&Conversation::new([bad.clone()]), &RenderOptions::default()).unwrap_err().to_string();
+    assert!(e.contains("<|start|>"), "{e}");
     assert_eq!(common_prefix_len(&[1, 2, 3], &[1, 2, 4]), 2);
     assert_eq!(common_prefix_len(&[1, 2], &[1, 2, 3]), 2);
 }

@@ -144,6 +144,9 @@ fn render_message_into(msg: &Message, has_function_tools: bool, out: &mut Vec<u3
         if let Some((i, t)) = tokens.iter().enumerate().find(|(_, &t)| t >= crate::tokenizer::VOCAB_SIZE) {
             return Err(format!("tokens[{i}] ({t}) is not in the vocabulary"));
         }
+        if tokens.first() != Some(&SpecialToken::Start.id()) {
+            return Err("the message's tokens do not begin with <|start|>".into());
+        }
         out.extend_from_slice(tokens);
         return Ok(());
     }
