@@ -638,6 +638,17 @@ impl StreamParser {
     }
 }
 
+/// What `force_answer` opens: the final answer, or a call of `function`.
+fn answer_arg<'a>(py: Python<'_>, function: Option<&'a str>) -> PyResult<harmony::parse::Answer<'a>> {
+    match function {
+        None => Ok(harmony::parse::Answer::Final),
+        Some(n) if n.is_empty() || n.contains(|c: char| c.is_whitespace() || c == '<') => {
+            Err(raise(py, "invalid_argument", format!("function {n:?} is not a function name")))
+        }
+        Some(n) => Ok(harmony::parse::Answer::Call(n)),
+    }
+}
+
 fn chat_options(options_json: &str) -> PyResult<ChatOptions> {
     ChatOptions::from_json(options_json).map_err(to_py)
 }
@@ -692,14 +703,7 @@ impl ChatStream {
     /// a call of `function`; feed them to `process` as if sampled.
     #[pyo3(signature = (function = None))]
     fn force_answer(&self, py: Python<'_>, function: Option<&str>) -> PyResult<Vec<u32>> {
-        let answer = match function {
-            None => harmony::parse::Answer::Final,
-            Some(n) if n.is_empty() || n.contains(|c: char| c.is_whitespace() || c == '<') => {
-                return Err(raise(py, "invalid_argument", format!("function {n:?} is not a function name")));
-            }
-            Some(n) => harmony::parse::Answer::Call(n),
-        };
-        Ok(self.inner.force_answer_tokens(answer))
+        Ok(self.inner.force_answer_tokens(answer_arg(py, function)?))
     }
 
     fn __repr__(&self) -> &'static str {
@@ -778,6 +782,13 @@ impl ResponsesStream {
     #[getter]
     fn repairs(&self) -> usize {
         self.inner.repairs()
+    }
+
+    /// The tokens that end the reasoning now and open the final answer (`function` None) or
+    /// a call of `function`; feed them to `process` as if sampled.
+    #[pyo3(signature = (function = None))]
+    fn force_answer(&self, py: Python<'_>, function: Option<&str>) -> PyResult<Vec<u32>> {
+        Ok(self.inner.force_answer_tokens(answer_arg(py, function)?))
     }
 
     fn __repr__(&self) -> &'static str {

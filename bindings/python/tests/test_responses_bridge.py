@@ -349,3 +349,24 @@ def test_responses_calls_release_the_gil(lib) -> None:
     assert ticks_during(lambda: sum(range(5_000_000))) < 10
     assert ticks_during(lambda: responses.parse_response(long)) > 100
     assert ticks_during(lambda: responses.stream_events(long)) > 100
+
+
+def test_responses_stream_force_answer_ends_the_reasoning(lib: ModuleType) -> None:
+    """A thinking budget through the Responses stream: reasoning item, then the answer."""
+    from openai.types.responses import Response
+
+    from libharmony import responses
+
+    enc = lib.load_harmony_encoding("HarmonyGptOss")
+    stream = responses.ResponsesStream()
+    events = []
+    for t in enc.encode("<|channel|>analysis<|message|>Let me think", allowed_special="all"):
+        events += stream.process(t)
+    forced = stream.force_answer()
+    assert enc.decode_utf8(forced) == "<|end|><|start|>assistant<|channel|>final<|message|>"
+    for t in forced + enc.encode("42<|return|>", allowed_special="all"):
+        events += stream.process(t)
+    events += stream.finish()
+    r = Response.model_validate(events[-1]["response"])
+    assert [i.type for i in r.output] == ["reasoning", "message"]
+    assert r.output[1].content[0].text == "42" and r.status == "completed"

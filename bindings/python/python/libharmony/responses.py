@@ -12,7 +12,7 @@ last two are honoured on the output side).
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Sequence, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from . import _libharmony
 
@@ -68,3 +68,8 @@ class ResponsesStream:
     def repairs(self) -> int:
         """How many repairs the parse has made to malformed model output so far."""
         return self._inner.repairs
+
+    def force_answer(self, function: Optional[str] = None) -> List[int]:
+        """The tokens that end the reasoning now and open the final answer (or a call of
+        ``function``), for a thinking budget: inject them and feed them to :meth:`process`."""
+        return self._inner.force_answer(function)
