@@ -243,7 +243,9 @@ fn main() {
     }
     let eng = typical("encode/ours/English") / texts[0].2.len() as f64;
     let piece_key = "encode/ours/1 MB one piece";
-    let piece = SAMPLES.lock().unwrap().contains_key(piece_key).then(|| typical(piece_key) / MB as f64);
+    // (The guard must be dropped before `typical` locks again.)
+    let has_piece = SAMPLES.lock().unwrap().contains_key(piece_key);
+    let piece = has_piece.then(|| typical(piece_key) / MB as f64);
     let _ = writeln!(w);
     let _ = writeln!(w, "| render a conversation of | tokens | ours | reference | ratio | ours, whole process | reference, whole process | ratio |");
     let _ = writeln!(w, "| --- | --- | --- | --- | --- | --- | --- | --- |");
@@ -251,7 +253,8 @@ fn main() {
     for (name, n) in &render_tokens {
         let t = |who: &str| {
             let k = format!("render/{who}/{name}");
-            SAMPLES.lock().unwrap().contains_key(&k).then(|| typical(&k))
+            let measured = SAMPLES.lock().unwrap().contains_key(&k);
+            measured.then(|| typical(&k))
         };
         let (o, r) = (t("ours").unwrap(), t("ref").unwrap());
         let (po, pr) = (t("ours-process"), t("ref-process"));

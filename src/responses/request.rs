@@ -1,8 +1,8 @@
 //! Responses request → Harmony conversation.
 
 use super::ResponsesOptions;
-// SHARED-ROUTING: the request helpers and the shape of the system/developer messages are the
-// Chat Completions bridge's; unify with its routing module at merge time.
+// The request helpers (`bad`, `opt_str`, `type_name`) and the shape of the system/developer
+// messages are the Chat Completions bridge's; function names go through `routing`.
 use crate::chat::{
     Content, Conversation, DeveloperContent, Message, ReasoningEffort, Role, SystemContent, ToolDescription,
     ToolNamespaceConfig,
@@ -211,8 +211,9 @@ fn conversation(request_json: &str, options: &ResponsesOptions) -> Result<Conver
                     }
                     "user" => body.push(Message::new(Role::User, text)),
                     "assistant" => {
-                        // SHARED-ROUTING: a commentary preamble is its own message with phase
-                        // "commentary"; everything else the assistant says is the final answer.
+                        // A commentary preamble is its own message with phase "commentary"
+                        // (the output side's `Route::Preamble`); everything else the assistant
+                        // says is the final answer.
                         let channel = if opt_str(obj, "phase", &path)? == Some("commentary") { "commentary" } else { "final" };
                         body.push(Message::new(Role::Assistant, text).with_channel(channel));
                     }
@@ -285,7 +286,8 @@ fn conversation(request_json: &str, options: &ResponsesOptions) -> Result<Conver
 
     // The format guide: the chain of thought of every turn that ended with a final answer is
     // dropped; reasoning after the last final answer (between tool calls) is kept.
-    // SHARED-ROUTING: the Chat bridge makes the same decision (issue 11).
+    // The Chat bridge makes the same decision (`drop_answered_analysis`); here the browser's
+    // calls on the analysis channel, which Chat requests cannot hold, are kept.
     if let Some(last_final) = body.iter().rposition(|m| m.author.role == Role::Assistant && m.channel.as_deref() == Some("final")) {
         let mut index = 0;
         body.retain(|m| {
