@@ -1683,6 +1683,19 @@ class StreamParser {
               "harmony_parser_new");
   }
 
+  /// A parser continuing an assistant message already open (prefill; harmony_parser_new_continuing):
+  /// `header_json` is its header, e.g. `{"channel":"final"}`; the tokens start inside its content.
+  static StreamParser continuing(const Encoding& encoding, std::string_view header_json,
+                                 ParseFlags flags = ParseFlags::None) {
+    if (!encoding) throw Error(HARMONY_ERROR_INVALID_ARGUMENT, "harmony::Encoding: use of a moved-from object");
+    harmony_parser* p = nullptr;
+    detail::ErrorSlot err;
+    err.check(harmony_parser_new_continuing(encoding.get(), header_json.data(), header_json.size(),
+                                            static_cast<std::uint32_t>(flags), &p, err.out()),
+              "harmony_parser_new_continuing");
+    return StreamParser(p);
+  }
+
   /// Frees the parser.
   ~StreamParser() { harmony_parser_free(parser_); }
 
@@ -1832,6 +1845,8 @@ class StreamParser {
     if (st != HARMONY_OK) throw Error(st, std::string("harmony::StreamParser::") + what + ": " + harmony_status_name(st));
     return detail::borrowed(data, len);
   }
+
+  explicit StreamParser(harmony_parser* p) noexcept : parser_(p) {}
 
   harmony_parser* parser_ = nullptr;
 };

@@ -102,6 +102,13 @@ static hgo_parser_result hgo_parser_new(const harmony_encoding *enc, int32_t rol
 	return r;
 }
 
+static hgo_parser_result hgo_parser_new_continuing(const harmony_encoding *enc, const char *header, size_t header_len,
+                                                   uint32_t flags) {
+	hgo_parser_result r = {HARMONY_OK, NULL, NULL};
+	r.status = harmony_parser_new_continuing(enc, header, header_len, flags, &r.parser, &r.err);
+	return r;
+}
+
 static hgo_step hgo_step_of(const harmony_parser *p, harmony_status status, harmony_error *err) {
 	hgo_step r = {status, err, NULL, 0};
 	if (harmony_parser_last_delta(p, &r.delta, &r.delta_len) != HARMONY_OK) { r.delta = NULL; r.delta_len = 0; }
@@ -474,6 +481,18 @@ func cIsSpecial(token uint32) bool { return C.harmony_token_is_special(C.uint32_
 
 func cParserNew(enc encodingPtr, role Role, flags uint32) (parserPtr, error) {
 	r := C.hgo_parser_new(enc, C.int32_t(role), C.uint32_t(flags))
+	if err := takeError(r.status, r.err); err != nil {
+		return nil, err
+	}
+	return r.parser, nil
+}
+
+func cParserNewContinuing(enc encodingPtr, header []byte, flags uint32) (parserPtr, error) {
+	var h *C.char
+	if len(header) > 0 {
+		h = (*C.char)(unsafe.Pointer(unsafe.SliceData(header)))
+	}
+	r := C.hgo_parser_new_continuing(enc, h, C.size_t(len(header)), C.uint32_t(flags))
 	if err := takeError(r.status, r.err); err != nil {
 		return nil, err
 	}

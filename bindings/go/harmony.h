@@ -928,6 +928,21 @@ enum harmony_status harmony_parser_new(const struct harmony_encoding *encoding,
                                        struct harmony_error **err);
 
 /**
+ * Creates a parser that continues an assistant message already open (prefill: the prompt
+ * was rendered with that message left open, e.g. by `harmony_chat_render` for a last
+ * assistant message with `"prefix": true`). `header` (`header_len` bytes of JSON) is the open
+ * message's header: `{"channel":"final"}`, or with `"recipient"` and `"content_type"` for a
+ * tool call (the shape of the chat options' `continuation`). The tokens start inside its
+ * content. `flags` and `*out` as in `harmony_parser_new`.
+ */
+enum harmony_status harmony_parser_new_continuing(const struct harmony_encoding *encoding,
+                                                  const char *header,
+                                                  size_t header_len,
+                                                  uint32_t flags,
+                                                  struct harmony_parser **out,
+                                                  struct harmony_error **err);
+
+/**
  * Releases a parser. NULL is a no-op.
  */
 void harmony_parser_free(struct harmony_parser *parser);

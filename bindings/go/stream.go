@@ -1,6 +1,9 @@
 package harmony
 
-import "runtime"
+import (
+	"encoding/json"
+	"runtime"
+)
 
 // StreamParser parses completion tokens one at a time, as a model samples them, exposing the
 // text each token adds (LastDelta) and the header of the message in progress.
@@ -24,6 +27,35 @@ func NewStreamParser(enc *Encoding, role Role, opts ...ParseOption) (*StreamPars
 	}
 	defer enc.release()
 	pp, err := cParserNew(ptr, role, flagsOf(opts))
+	if err != nil {
+		return nil, err
+	}
+	p := &StreamParser{ptr: pp}
+	runtime.SetFinalizer(p, (*StreamParser).Close)
+	return p, nil
+}
+
+// Continuation is the header of an assistant message already open, which a continuing parser
+// reads the content of (prefill: the prompt left that message open).
+type Continuation struct {
+	Channel     string `json:"channel,omitempty"`
+	Recipient   string `json:"recipient,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+}
+
+// NewContinuingParser returns a parser that continues an open assistant message with header h
+// (harmony_parser_new_continuing): the tokens start inside its content.
+func NewContinuingParser(enc *Encoding, h Continuation, opts ...ParseOption) (*StreamParser, error) {
+	header, err := json.Marshal(h)
+	if err != nil {
+		return nil, invalidArgument("continuation header: %v", err)
+	}
+	ptr, err := enc.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer enc.release()
+	pp, err := cParserNewContinuing(ptr, header, flagsOf(opts))
 	if err != nil {
 		return nil, err
 	}

@@ -370,3 +370,23 @@ func TestParseRecover(t *testing.T) {
 		t.Fatalf("recover: %+v, %v", msgs, err)
 	}
 }
+
+// A raw parser continuing an open final answer (prefill; harmony_parser_new_continuing).
+func TestContinuingParser(t *testing.T) {
+	enc := testEncoding(t)
+	p, err := NewContinuingParser(enc, Continuation{Channel: "final"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.ProcessTokens(mustEncode(t, enc, " 42.<|return|>")); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ProcessEOS(); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := p.Messages()
+	if err != nil || len(msgs) != 1 || msgs[0].Channel == nil || *msgs[0].Channel != "final" || msgs[0].Text() != " 42." {
+		t.Errorf("Messages = %+v, %v", msgs, err)
+	}
+}

@@ -90,6 +90,15 @@ pub struct Continuation {
 }
 
 impl Continuation {
+    /// Parses a continuation header from JSON (`{"channel":"final"}`).
+    pub fn from_json(json: &str) -> Result<Self> {
+        let value: Value = serde_json::from_str(json).map_err(|e| Error::json("continuation header", e))?;
+        if !value.is_object() {
+            return Err(Error::InvalidJson { what: "continuation header", detail: "expected a JSON object".into() });
+        }
+        serde_json::from_value(value).map_err(|e| Error::json("continuation header", e))
+    }
+
     /// The parser's header of the continued message.
     pub fn header(&self) -> crate::parse::Header {
         crate::parse::Header {

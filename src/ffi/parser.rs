@@ -50,6 +50,32 @@ pub unsafe extern "C" fn harmony_parser_new(
     })
 }
 
+/// Creates a parser that continues an assistant message already open (prefill: the prompt
+/// was rendered with that message left open, e.g. by `harmony_chat_render` for a last
+/// assistant message with `"prefix": true`). `header` (`header_len` bytes of JSON) is the open
+/// message's header: `{"channel":"final"}`, or with `"recipient"` and `"content_type"` for a
+/// tool call (the shape of the chat options' `continuation`). The tokens start inside its
+/// content. `flags` and `*out` as in `harmony_parser_new`.
+#[no_mangle]
+pub unsafe extern "C" fn harmony_parser_new_continuing(
+    encoding: *const harmony_encoding,
+    header: *const c_char,
+    header_len: usize,
+    flags: u32,
+    out: *mut *mut harmony_parser,
+    err: *mut *mut harmony_error,
+) -> harmony_status {
+    boundary(err, || unsafe {
+        write_opt(out, std::ptr::null_mut());
+        let out = out_slot(out, "out")?;
+        let enc = clone_arc(encoding, "encoding")?;
+        let header = crate::chat_completions::Continuation::from_json(utf8(header, header_len, "header")?)?;
+        let inner = StreamParser::continuing(header.header(), parse_flags(flags)?);
+        out.write(into_box(harmony_parser { inner, _encoding: enc }));
+        Ok(())
+    })
+}
+
 /// Releases a parser. NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn harmony_parser_free(parser: *mut harmony_parser) {

@@ -727,6 +727,28 @@ static void test_keep_tokens(const harmony_encoding *enc) {
   harmony_tokens_free(&c);
 }
 
+/* Prefill: a parser continuing an open final answer reads the continuation as its content. */
+static void test_continuing_parser(const harmony_encoding *enc) {
+  const char *header = "{\"channel\":\"final\"}";
+  harmony_parser *p = NULL;
+  harmony_error *err = NULL;
+  CHECK_STATUS(harmony_parser_new_continuing(enc, header, strlen(header), 0, &p, NULL), HARMONY_OK);
+  harmony_tokens t = {NULL, 0};
+  CHECK_STATUS(harmony_encode(enc, " 42.<|return|>", 14, HARMONY_ENCODE_ALLOW_SPECIAL, &t, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_process_tokens(p, t.data, t.len, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_parser_process_eos(p, NULL), HARMONY_OK);
+  harmony_string s = {NULL, 0};
+  CHECK_STATUS(harmony_parser_messages_json(p, &s, NULL), HARMONY_OK);
+  CHECK(strcmp(s.data, "[{\"role\":\"assistant\",\"content\":\" 42.\",\"channel\":\"final\"}]") == 0);
+  harmony_string_free(&s);
+  harmony_parser_free(p);
+  harmony_tokens_free(&t);
+  CHECK_STATUS(harmony_parser_new_continuing(enc, "{\"colour\":1}", 12, 0, &p, &err), HARMONY_ERROR_INVALID_JSON);
+  expect_error(err, HARMONY_ERROR_INVALID_JSON, "colour");
+  CHECK(p == NULL);
+  CHECK_STATUS(harmony_parser_new_continuing(enc, header, strlen(header), 1u << 30, &p, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+}
+
 int main(void) {
   test_version_and_encoding();
   const harmony_encoding *enc = NULL;
@@ -744,6 +766,7 @@ int main(void) {
   test_chat(enc);
   test_force_answer(enc);
   test_keep_tokens(enc);
+  test_continuing_parser(enc);
   test_events(enc);
   test_llama_token_cast(enc);
   test_json_validate();

@@ -269,6 +269,16 @@ TEST(Chat, PrefixMessageContinues) {
   EXPECT_EQ(first_choice(r)["finish_reason"].str(), "stop");
 }
 
+// A raw parser continuing an open final answer (harmony_parser_new_continuing).
+TEST(Chat, ContinuingParserReadsTheContinuation) {
+  Encoding enc;
+  StreamParser p = StreamParser::continuing(enc, R"({"channel":"final"})");
+  for (uint32_t t : completion(enc, " 42.<|return|>")) p.process(t);
+  p.process_eos();
+  EXPECT_EQ(p.messages_json(), R"([{"role":"assistant","content":" 42.","channel":"final"}])");
+  EXPECT_THROW(StreamParser::continuing(enc, R"({"colour":1})"), harmony::Error);
+}
+
 // Ending reasoning on demand: the injected tokens close the analysis, the model answers.
 TEST(Chat, ForceAnswerEndsTheReasoning) {
   Encoding enc;

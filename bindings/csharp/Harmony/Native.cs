@@ -108,6 +108,10 @@ namespace LibHarmony
             out NativeTokens tokens, out IntPtr err);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern HarmonyStatus harmony_parser_new_continuing(EncodingHandle encoding, byte[] header, UIntPtr headerLen,
+            uint flags, out ParserHandle parser, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern HarmonyStatus harmony_parser_force_answer(ParserHandle parser, byte[] function, UIntPtr functionLen,
             out NativeTokens tokens, out IntPtr err);
 

@@ -37,6 +37,27 @@ namespace LibHarmony
             _handle = handle;
         }
 
+        private StreamParser(ParserHandle handle)
+        {
+            _handle = handle;
+        }
+
+        /// <summary>A parser continuing an assistant message already open (prefill;
+        /// harmony_parser_new_continuing): <paramref name="headerJson"/> is its header, e.g.
+        /// <c>{"channel":"final"}</c>; the tokens start inside its content.</summary>
+        public static StreamParser Continuing(HarmonyEncoding encoding, string headerJson, ParseFlags flags = ParseFlags.None)
+        {
+            if (encoding == null) throw new ArgumentNullException(nameof(encoding));
+            byte[] header = Marshalling.ToUtf8(headerJson, "headerJson");
+            ParserHandle handle;
+            IntPtr err;
+            HarmonyStatus st = Native.harmony_parser_new_continuing(encoding.Handle, header, Marshalling.Len(header), (uint)flags,
+                out handle, out err);
+            if (st != HarmonyStatus.Ok) handle.Dispose();
+            Marshalling.Check(st, err);
+            return new StreamParser(handle);
+        }
+
         /// <summary>A parser for an assistant completion: the tokens sampled after a completion prompt.</summary>
         public StreamParser(HarmonyEncoding encoding) : this(encoding, Role.Assistant)
         {

@@ -427,6 +427,18 @@ namespace LibHarmony.Tests
         }
 
         [Test]
+        public void ContinuingParserReadsTheContinuation()
+        {
+            using (StreamParser p = StreamParser.Continuing(_enc, "{\"channel\":\"final\"}"))
+            {
+                p.Process(Completion(" 42.<|return|>"));
+                p.ProcessEos();
+                Assert.AreEqual("[{\"role\":\"assistant\",\"content\":\" 42.\",\"channel\":\"final\"}]", p.MessagesJson);
+            }
+            Assert.Throws<HarmonyException>(() => StreamParser.Continuing(_enc, "{\"colour\":1}"));
+        }
+
+        [Test]
         public void PrefixMessageContinues()
         {
             const string request = "{\"messages\":[{\"role\":\"user\",\"content\":\"6*7?\"}," +
