@@ -47,16 +47,7 @@ pub unsafe extern "C" fn harmony_chat_grammar(
     out: *mut harmony_string,
     err: *mut *mut harmony_error,
 ) -> harmony_status {
-    boundary(err, || unsafe {
-        write_opt(out, EMPTY_STRING);
-        let out = out_slot(out, "out")?;
-        borrow(encoding, "encoding")?;
-        let format = format_arg(format)?;
-        let opts = GrammarOptions::from_json(utf8(options, options_len, "options")?)?;
-        let g = grammar::chat_grammar(utf8(request, request_len, "request")?, format, &opts)?;
-        out.write(string_out(g));
-        Ok(())
-    })
+    unsafe { generate(grammar::chat_grammar, encoding, request, request_len, format, options, options_len, out, err) }
 }
 
 /// Generates the grammar of the completion an OpenAI Responses request permits: its function
@@ -76,14 +67,31 @@ pub unsafe extern "C" fn harmony_responses_grammar(
     out: *mut harmony_string,
     err: *mut *mut harmony_error,
 ) -> harmony_status {
+    unsafe { generate(grammar::responses_grammar, encoding, request, request_len, format, options, options_len, out, err) }
+}
+
+type Generator = fn(&str, GrammarFormat, &GrammarOptions) -> crate::Result<String>;
+
+/// The body of both grammar entry points (only the request dialect differs).
+#[allow(clippy::too_many_arguments)]
+unsafe fn generate(
+    generator: Generator,
+    encoding: *const harmony_encoding,
+    request: *const c_char,
+    request_len: usize,
+    format: i32,
+    options: *const c_char,
+    options_len: usize,
+    out: *mut harmony_string,
+    err: *mut *mut harmony_error,
+) -> harmony_status {
     boundary(err, || unsafe {
         write_opt(out, EMPTY_STRING);
         let out = out_slot(out, "out")?;
         borrow(encoding, "encoding")?;
         let format = format_arg(format)?;
         let opts = GrammarOptions::from_json(utf8(options, options_len, "options")?)?;
-        let g = grammar::responses_grammar(utf8(request, request_len, "request")?, format, &opts)?;
-        out.write(string_out(g));
+        out.write(string_out(generator(utf8(request, request_len, "request")?, format, &opts)?));
         Ok(())
     })
 }

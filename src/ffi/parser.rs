@@ -394,12 +394,22 @@ pub unsafe extern "C" fn harmony_parser_force_answer(
     out: *mut super::harmony_tokens,
     err: *mut *mut harmony_error,
 ) -> harmony_status {
+    unsafe { force_answer_out(function, function_len, out, err, |answer| Ok(borrow(parser, "parser")?.inner.force_answer_tokens(answer))) }
+}
+
+/// The body of the `harmony_*_force_answer` entry points: `tokens` gives the handle's tokens.
+pub(crate) unsafe fn force_answer_out(
+    function: *const c_char,
+    function_len: usize,
+    out: *mut super::harmony_tokens,
+    err: *mut *mut harmony_error,
+    tokens: impl FnOnce(crate::parse::Answer<'_>) -> Result<Vec<u32>, FfiError>,
+) -> harmony_status {
     boundary(err, || unsafe {
         write_opt(out, super::EMPTY_TOKENS);
         let out = out_slot(out, "out")?;
-        let p = borrow(parser, "parser")?;
         let answer = answer_arg(function, function_len)?;
-        let (data, len) = vec_into_raw(p.inner.force_answer_tokens(answer));
+        let (data, len) = vec_into_raw(tokens(answer)?);
         out.write(super::harmony_tokens { data, len });
         Ok(())
     })

@@ -129,15 +129,11 @@ pub unsafe extern "C" fn harmony_responses_stream_force_answer(
     out: *mut harmony_tokens,
     err: *mut *mut harmony_error,
 ) -> harmony_status {
-    boundary(err, || unsafe {
-        write_opt(out, EMPTY_TOKENS);
-        let out = out_slot(out, "out")?;
-        let s = borrow(stream, "stream")?;
-        let answer = super::parser::answer_arg(function, function_len)?;
-        let (data, len) = vec_into_raw(s.inner.force_answer_tokens(answer));
-        out.write(harmony_tokens { data, len });
-        Ok(())
-    })
+    unsafe {
+        super::parser::force_answer_out(function, function_len, out, err, |answer| {
+            Ok(borrow(stream, "stream")?.inner.force_answer_tokens(answer))
+        })
+    }
 }
 
 /// Ends the stream. `*events` receives a caller-owned JSON array of the last events, ending

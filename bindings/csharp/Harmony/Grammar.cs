@@ -46,16 +46,7 @@ namespace LibHarmony
         public static string ChatGrammar(this HarmonyEncoding encoding, string requestJson, GrammarFormat format,
             GrammarOptions options = null)
         {
-            if (encoding == null) throw new ArgumentNullException(nameof(encoding));
-            if (requestJson == null) throw new ArgumentNullException(nameof(requestJson));
-            byte[] request = Marshalling.ToUtf8(requestJson, "requestJson");
-            byte[] opts = options == null ? null : Marshalling.ToUtf8(options.ToJson(), "options");
-            NativeString text;
-            IntPtr err;
-            HarmonyStatus st = Native.harmony_chat_grammar(encoding.Handle, request, Marshalling.Len(request), (int)format,
-                opts, Marshalling.Len(opts), out text, out err);
-            Marshalling.Check(st, err);
-            return Marshalling.TakeString(ref text);
+            return Generate(Native.harmony_chat_grammar, encoding, requestJson, format, options);
         }
 
         /// <summary>The grammar of the completion an OpenAI Responses request permits (function
@@ -65,14 +56,23 @@ namespace LibHarmony
         public static string ResponsesGrammar(this HarmonyEncoding encoding, string requestJson, GrammarFormat format,
             GrammarOptions options = null)
         {
+            return Generate(Native.harmony_responses_grammar, encoding, requestJson, format, options);
+        }
+
+        private delegate HarmonyStatus Generator(EncodingHandle encoding, byte[] request, UIntPtr requestLen, int format,
+            byte[] options, UIntPtr optionsLen, out NativeString text, out IntPtr err);
+
+        private static string Generate(Generator generator, HarmonyEncoding encoding, string requestJson, GrammarFormat format,
+            GrammarOptions options)
+        {
             if (encoding == null) throw new ArgumentNullException(nameof(encoding));
             if (requestJson == null) throw new ArgumentNullException(nameof(requestJson));
             byte[] request = Marshalling.ToUtf8(requestJson, "requestJson");
             byte[] opts = options == null ? null : Marshalling.ToUtf8(options.ToJson(), "options");
             NativeString text;
             IntPtr err;
-            HarmonyStatus st = Native.harmony_responses_grammar(encoding.Handle, request, Marshalling.Len(request), (int)format,
-                opts, Marshalling.Len(opts), out text, out err);
+            HarmonyStatus st = generator(encoding.Handle, request, Marshalling.Len(request), (int)format, opts, Marshalling.Len(opts),
+                out text, out err);
             Marshalling.Check(st, err);
             return Marshalling.TakeString(ref text);
         }
