@@ -305,8 +305,6 @@ pub struct OutputParser {
     streamed: usize,
     /// Messages of the parser already given out as ended.
     done: usize,
-    /// Stray stop tokens seen between messages.
-    strays: usize,
     finished: bool,
 }
 
@@ -332,7 +330,6 @@ impl OutputParser {
             open: false,
             streamed: 0,
             done: 0,
-            strays: 0,
             finished: false,
         }
     }
@@ -409,7 +406,6 @@ impl OutputParser {
         }
         self.done = messages.len();
         if stray {
-            self.strays += 1;
             f(Step { started: false, delta: "", ended: Some(ending), route: &self.route, text: "" });
         }
         if self.parser.state() == StreamState::Content {

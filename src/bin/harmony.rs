@@ -510,18 +510,12 @@ impl Command {
             }
             Command::ForceAnswer { function, .. } => {
                 let tokens = read_tokens(input)?;
-                if let Some(n) = function.as_deref().filter(|n| n.is_empty() || n.contains(|c: char| c.is_whitespace() || c == '<')) {
-                    return Err(format!("--function: {n:?} is not a function name"));
-                }
+                let answer = harmony::parse::Answer::of(function.as_deref()).map_err(|e| format!("--function: {e}"))?;
                 // The parser reads what was sampled as the bridges do (recover mode: any ids).
                 let mut p = StreamParser::new(Some(harmony::Role::Assistant), ParseOptions::recover());
                 for &t in &tokens {
                     let _ = p.process(t);
                 }
-                let answer = match function {
-                    Some(n) => harmony::parse::Answer::Call(n),
-                    None => harmony::parse::Answer::Final,
-                };
                 Ok(tokens_json(&p.force_answer_tokens(answer)))
             }
             Command::Decode { lossy, jsonl, .. } => {

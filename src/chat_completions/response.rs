@@ -146,8 +146,8 @@ struct Writer {
     prefix: String,
     /// The chunk last written (reused for every chunk).
     buf: String,
-    /// What the current token gave each field of the chunk's delta (JSON-escaped content and
-    /// reasoning text; `tool_calls` array items): one token can end one message and start
+    /// What the current token gave each field of the chunk's delta (content and reasoning
+    /// text; `tool_calls` array items as JSON): one token can end one message and start
     /// another, and a chunk holds each field once.
     pending_content: String,
     pending_reasoning: String,
@@ -305,7 +305,7 @@ impl Writer {
         if !self.pending_content.is_empty() {
             self.buf.push_str(sep);
             self.buf.push_str("\"content\":");
-            self.buf.push_str(&self.pending_content);
+            push_json_str(&mut self.buf, &self.pending_content);
             self.pending_content.clear();
             sep = ",";
         }
@@ -314,7 +314,7 @@ impl Writer {
             self.buf.push('"');
             self.buf.push_str(self.options.reasoning_field.as_str());
             self.buf.push_str("\":");
-            self.buf.push_str(&self.pending_reasoning);
+            push_json_str(&mut self.buf, &self.pending_reasoning);
             self.pending_reasoning.clear();
             sep = ",";
         }
@@ -395,20 +395,12 @@ impl Writer {
                 Target::Content | Target::Reasoning => {
                     let content = self.target == Target::Content;
                     let sep = self.message_fresh && if content { self.has_content } else { self.has_reasoning };
+                    // (Two messages' text in one chunk joins into one string.)
                     let out = if content { &mut self.pending_content } else { &mut self.pending_reasoning };
-                    // Two messages' text in one chunk: one JSON string.
-                    let joined = !out.is_empty();
-                    if joined {
-                        out.pop();
-                    }
-                    let at = out.len();
-                    push_json_str(out, delta);
-                    if joined {
-                        out.remove(at);
-                    }
                     if sep {
-                        out.insert_str(at + usize::from(!joined), "\\n");
+                        out.push('\n');
                     }
+                    out.push_str(delta);
                     if let Some(acc) = &mut self.acc {
                         let slot = if content { &mut acc.content } else { &mut acc.reasoning };
                         let text = slot.get_or_insert_with(String::new);

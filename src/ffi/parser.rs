@@ -373,10 +373,7 @@ pub(crate) unsafe fn answer_arg<'a>(function: *const c_char, function_len: usize
         return Ok(crate::parse::Answer::Final);
     }
     let name = unsafe { utf8(function, function_len, "function")? };
-    if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == '<') {
-        return Err(FfiError::invalid(format!("`function` is {name:?}, not a function name")));
-    }
-    Ok(crate::parse::Answer::Call(name))
+    crate::parse::Answer::of(Some(name)).map_err(|e| FfiError::from(e).prefixed("`function`"))
 }
 
 /// The tokens that end the current message now and open a final answer (`function` NULL with

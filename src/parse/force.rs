@@ -17,6 +17,20 @@ pub enum Answer<'a> {
     Call(&'a str),
 }
 
+impl<'a> Answer<'a> {
+    /// The final answer without `function`, else a call of it; an empty name, or one with
+    /// whitespace or `<` (which cannot stand in a recipient), is `InvalidArgument`.
+    pub fn of(function: Option<&'a str>) -> crate::Result<Self> {
+        match function {
+            None => Ok(Answer::Final),
+            Some(n) if n.is_empty() || n.contains(|c: char| c.is_whitespace() || c == '<') => {
+                Err(crate::Error::InvalidArgument(format!("function {n:?} is not a function name")))
+            }
+            Some(n) => Ok(Answer::Call(n)),
+        }
+    }
+}
+
 fn header(answer: Answer<'_>) -> String {
     match answer {
         Answer::Final => "<|channel|>final<|message|>".to_string(),

@@ -639,14 +639,8 @@ impl StreamParser {
 }
 
 /// What `force_answer` opens: the final answer, or a call of `function`.
-fn answer_arg<'a>(py: Python<'_>, function: Option<&'a str>) -> PyResult<harmony::parse::Answer<'a>> {
-    match function {
-        None => Ok(harmony::parse::Answer::Final),
-        Some(n) if n.is_empty() || n.contains(|c: char| c.is_whitespace() || c == '<') => {
-            Err(raise(py, "invalid_argument", format!("function {n:?} is not a function name")))
-        }
-        Some(n) => Ok(harmony::parse::Answer::Call(n)),
-    }
+fn answer_arg(function: Option<&str>) -> PyResult<harmony::parse::Answer<'_>> {
+    harmony::parse::Answer::of(function).map_err(to_py)
 }
 
 fn chat_options(options_json: &str) -> PyResult<ChatOptions> {
@@ -702,8 +696,8 @@ impl ChatStream {
     /// The tokens that end the reasoning now and open the final answer (`function` None) or
     /// a call of `function`; feed them to `process` as if sampled.
     #[pyo3(signature = (function = None))]
-    fn force_answer(&self, py: Python<'_>, function: Option<&str>) -> PyResult<Vec<u32>> {
-        Ok(self.inner.force_answer_tokens(answer_arg(py, function)?))
+    fn force_answer(&self, function: Option<&str>) -> PyResult<Vec<u32>> {
+        Ok(self.inner.force_answer_tokens(answer_arg(function)?))
     }
 
     fn __repr__(&self) -> &'static str {
@@ -787,8 +781,8 @@ impl ResponsesStream {
     /// The tokens that end the reasoning now and open the final answer (`function` None) or
     /// a call of `function`; feed them to `process` as if sampled.
     #[pyo3(signature = (function = None))]
-    fn force_answer(&self, py: Python<'_>, function: Option<&str>) -> PyResult<Vec<u32>> {
-        Ok(self.inner.force_answer_tokens(answer_arg(py, function)?))
+    fn force_answer(&self, function: Option<&str>) -> PyResult<Vec<u32>> {
+        Ok(self.inner.force_answer_tokens(answer_arg(function)?))
     }
 
     fn __repr__(&self) -> &'static str {
