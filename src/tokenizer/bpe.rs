@@ -10,7 +10,12 @@
 //!   only where the stitch is provably what merging the whole piece gives (see
 //!   [`merge_long`]). Identical consecutive windows (one repeated character, long runs of
 //!   spaces) are merged once, so such input costs about as much per byte as prose.
+//!
+//! After the first round (adjacent bytes, from the two-byte table), the rank of two adjacent
+//! parts comes from the merge table (`merges.rs`), looked up by their two ids: no bytes are
+//! hashed and the vocabulary is not read.
 
+use super::merges::merged;
 use super::table::Table;
 use super::vocab::token_bytes;
 use std::cmp::Reverse;
@@ -42,10 +47,6 @@ pub(crate) fn encode_piece(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
     }
 }
 
-#[inline]
-fn rank_of(ranks: &Ranks, bytes: &[u8]) -> u32 {
-    ranks.get(bytes).unwrap_or(NO_RANK)
-}
 
 #[inline]
 fn token_len(id: u32) -> usize {
@@ -62,16 +63,13 @@ pub(crate) fn merge_scan(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
     if n == 0 {
         return;
     }
-    // Part i covers starts[i]..starts[i + 1] and is token ids[i]; pair_rank[i] is the rank of
-    // part i merged with part i + 1.
-    let mut starts = [0u16; SCAN_MAX + 1];
+    // Part i is token ids[i]; pair_rank[i] is the rank of part i merged with part i + 1 (from
+    // the merge table: no bytes are hashed).
     let mut ids = [0u32; SCAN_MAX];
     let mut pair_rank = [NO_RANK; SCAN_MAX];
     for i in 0..n {
-        starts[i] = i as u16;
         ids[i] = ranks.byte_id(piece[i]);
     }
-    starts[n] = n as u16;
     for i in 0..n - 1 {
         pair_rank[i] = ranks.pair_rank(piece[i], piece[i + 1]);
     }
@@ -85,15 +83,14 @@ pub(crate) fn merge_scan(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
         }
         let i = live.iter().position(|&r| r == best).expect("the minimum is in the slice");
         ids[i] = best;
-        starts.copy_within(i + 2..=parts, i + 1);
         ids.copy_within(i + 2..parts, i + 1);
         pair_rank.copy_within(i + 1..parts - 1, i);
         parts -= 1;
         if i + 1 < parts {
-            pair_rank[i] = rank_of(ranks, &piece[starts[i] as usize..starts[i + 2] as usize]);
+            pair_rank[i] = merged(best, ids[i + 1]);
         }
         if i > 0 {
-            pair_rank[i - 1] = rank_of(ranks, &piece[starts[i - 1] as usize..starts[i + 1] as usize]);
+            pair_rank[i - 1] = merged(ids[i - 1], best);
         }
     }
     out.extend_from_slice(&ids[..parts]);
@@ -138,8 +135,7 @@ pub(crate) fn merge_heap(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
         pair_rank[s] = NO_RANK;
         if (end as usize) < n {
             prev[end as usize] = s as u32;
-            let e2 = next[end as usize] as usize;
-            let r2 = rank_of(ranks, &piece[s..e2]);
+            let r2 = merged(r, ids[end as usize]);
             pair_rank[s] = r2;
             if r2 != NO_RANK {
                 heap.push(Reverse(((r2 as u64) << 32) | s as u64));
@@ -147,7 +143,7 @@ pub(crate) fn merge_heap(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
         }
         let p = prev[s];
         if p != NONE {
-            let r3 = rank_of(ranks, &piece[p as usize..end as usize]);
+            let r3 = merged(ids[p as usize], r);
             pair_rank[p as usize] = r3;
             if r3 != NO_RANK {
                 heap.push(Reverse(((r3 as u64) << 32) | p as u64));
