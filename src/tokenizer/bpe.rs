@@ -47,7 +47,6 @@ pub(crate) fn encode_piece(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
     }
 }
 
-
 #[inline]
 fn token_len(id: u32) -> usize {
     token_bytes(id).map_or(0, <[u8]>::len)

@@ -119,7 +119,13 @@ impl Table {
     /// The rank of `bytes`, if it is an ordinary token.
     #[inline]
     pub(crate) fn get(&self, bytes: &[u8]) -> Option<u32> {
-        let (mut i, tag) = slot_and_tag(hash(bytes));
+        self.get_hashed(bytes, hash(bytes))
+    }
+
+    /// [`Table::get`] with `h = hash(bytes)` already computed.
+    #[inline]
+    pub(crate) fn get_hashed(&self, bytes: &[u8], h: u64) -> Option<u32> {
+        let (mut i, tag) = slot_and_tag(h);
         loop {
             let e = self.slots[i];
             if e == EMPTY {
