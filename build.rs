@@ -72,16 +72,32 @@ fn main() {
         f.write_all(t).unwrap();
     }
     f.flush().unwrap();
-    write_merges(&tokens[..FIRST_SPECIAL as usize]);
+    let ordinary = &tokens[..FIRST_SPECIAL as usize];
+    let ranks: std::collections::HashMap<&[u8], u32> =
+        ordinary.iter().enumerate().map(|(i, t)| (t.as_slice(), i as u32)).collect();
+    write_merges(ordinary, &ranks);
+    write_chars(ordinary, &ranks);
 }
 
 // Keep in step with src/tokenizer/merges.rs.
 const MERGE_SLOT_BITS: u32 = 19;
 const MERGE_ID_BITS: u32 = 18;
 
-fn merge_slot(a: u32, b: u32) -> usize {
+const MERGE_FILTER_BITS: u32 = 15;
+
+fn merge_hash(a: u32, b: u32) -> u64 {
     let key = (a as u64) | ((b as u64) << MERGE_ID_BITS);
-    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - MERGE_SLOT_BITS)) as usize
+    key.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+fn merge_slot(a: u32, b: u32) -> usize {
+    (merge_hash(a, b) >> (64 - MERGE_SLOT_BITS)) as usize
+}
+
+/// The filter word of a pair and its two bits in it.
+fn merge_filter(a: u32, b: u32) -> (usize, u64) {
+    let h = merge_hash(a, b);
+    ((h >> (64 - MERGE_FILTER_BITS)) as usize, 1 << ((h >> 43) & 63) | 1 << ((h >> 37) & 63))
 }
 
 /// tiktoken's merge (lowest rank first, leftmost on ties) of `bytes`, returning the final parts
@@ -106,19 +122,23 @@ fn merge(ranks: &std::collections::HashMap<&[u8], u32>, bytes: &[u8]) -> (Vec<u3
     (parts.into_iter().map(|p| p.2).collect(), last)
 }
 
-fn write_merges(tokens: &[Vec<u8>]) {
-    let ranks: std::collections::HashMap<&[u8], u32> =
-        tokens.iter().enumerate().map(|(i, t)| (t.as_slice(), i as u32)).collect();
+fn write_merges(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32>) {
     let mut slots = vec![0u64; 1 << MERGE_SLOT_BITS];
+    let mut filter = vec![0u64; 1 << MERGE_FILTER_BITS];
     for (id, t) in tokens.iter().enumerate() {
         if t.len() < 2 {
             continue;
         }
-        let (parts, last) = merge(&ranks, t);
+        let (parts, last) = merge(ranks, t);
         if parts != [id as u32] {
             continue; // not reachable by merging: never a part
         }
         let (a, b) = last.expect("a token of two or more bytes is reached by a merge");
+        // Merging is monotone: a merge makes a token of a higher rank than both its parts.
+        // (src/tokenizer/chars.rs relies on it; o200k has no exception.)
+        assert!(id as u32 > a && id as u32 > b, "token {id} is made of a later token");
+        let (w, bits) = merge_filter(a, b);
+        filter[w] |= bits;
         let mut i = merge_slot(a, b);
         while slots[i] != 0 {
             i = (i + 1) & ((1 << MERGE_SLOT_BITS) - 1);
@@ -131,4 +151,93 @@ fn write_merges(tokens: &[Vec<u8>]) {
         f.write_all(&s.to_le_bytes()).unwrap();
     }
     f.flush().unwrap();
+    let bytes: Vec<u8> = filter.iter().flat_map(|w| w.to_le_bytes()).collect();
+    std::fs::write(out.with_file_name("merge_filter.bin"), bytes).unwrap();
+}
+
+/// Length of the UTF-8 sequence that lead byte `b` starts (0 for a continuation byte).
+fn utf8_len(b: u8) -> usize {
+    match b {
+        0x00..=0x7F => 1,
+        0x80..=0xBF => 0,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    }
+}
+
+/// The character table of `src/tokenizer/chars.rs` (see there for what it means and why it is
+/// exact): for every character of two or more bytes that is a token reached by merging its own
+/// bytes, the token, and for each byte that can precede it and each first byte of what can
+/// follow it, whether it can start merged.
+///
+/// `before[p][b]`: the lowest rank of a token that ends with `p` (a proper prefix of a
+/// character: a lead byte and fewer continuation bytes than it announces) after a byte `b`;
+/// `after[s][l]`: the lowest rank of a token that starts with `s` (continuation bytes: a proper
+/// suffix of a character) followed by a byte `l`.
+fn write_chars(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32>) {
+    use std::collections::HashMap;
+    let mut before: HashMap<&[u8], Vec<u32>> = HashMap::new();
+    let mut after: HashMap<&[u8], Vec<u32>> = HashMap::new();
+    for (rank, u) in tokens.iter().enumerate() {
+        let rank = rank as u32;
+        let k = u.iter().take_while(|&&b| (0x80..0xC0).contains(&b)).count();
+        if k > 0 && k < u.len() {
+            let e = after.entry(&u[..k]).or_insert_with(|| vec![u32::MAX; 256]);
+            e[u[k] as usize] = e[u[k] as usize].min(rank);
+        }
+        if let Some(j) = u.iter().rposition(|&b| !(0x80..0xC0).contains(&b)) {
+            if j > 0 && u.len() - j < utf8_len(u[j]) {
+                let e = before.entry(&u[j..]).or_insert_with(|| vec![u32::MAX; 256]);
+                e[u[j - 1] as usize] = e[u[j - 1] as usize].min(rank);
+            }
+        }
+    }
+    let none = vec![u32::MAX; 256];
+    let mut blocks = vec![0u16; 0x1100]; // code point >> 8 → block (0: no character)
+    let mut index: Vec<u16> = vec![0; 256]; // per block, per code point: char number + 1
+    let mut char_tokens: Vec<u32> = Vec::new();
+    let mut masks: Vec<u64> = Vec::new();
+    for hi in 0..0x1100u32 {
+        let mut block = vec![0u16; 256];
+        for lo in 0..256u32 {
+            let Some(c) = char::from_u32(hi << 8 | lo) else { continue };
+            let mut buf = [0u8; 4];
+            let c = c.encode_utf8(&mut buf).as_bytes();
+            if c.len() < 2 {
+                continue;
+            }
+            let Some(&t) = ranks.get(c) else { continue };
+            if merge(ranks, c).0 != [t] {
+                continue;
+            }
+            // Bits 0..192: safe after byte b (ASCII or a continuation byte); bits 192..384:
+            // safe before first byte l (ASCII, or a lead byte at l - 0x40).
+            let mut m = [0u64; 6];
+            for b in 0..0xC0usize {
+                if (1..c.len()).all(|k| t < before.get(&c[..k]).unwrap_or(&none)[b]) {
+                    m[b >> 6] |= 1 << (b & 63);
+                }
+            }
+            for l in (0..0x80usize).chain(0xC0..0x100) {
+                let bit = if l < 0x80 { l } else { l - 0x40 };
+                if (1..c.len()).all(|k| t < after.get(&c[k..]).unwrap_or(&none)[l]) {
+                    m[3 + (bit >> 6)] |= 1 << (bit & 63);
+                }
+            }
+            char_tokens.push(t);
+            masks.extend_from_slice(&m);
+            block[lo as usize] = u16::try_from(char_tokens.len()).expect("fewer than 65535 characters");
+        }
+        if block.iter().any(|&x| x != 0) {
+            blocks[hi as usize] = u16::try_from(index.len() / 256).expect("few blocks");
+            index.extend_from_slice(&block);
+        }
+    }
+    let dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let write = |name: &str, bytes: Vec<u8>| std::fs::write(dir.join(name), bytes).unwrap();
+    write("char_blocks.bin", blocks.iter().flat_map(|x| x.to_le_bytes()).collect());
+    write("char_index.bin", index.iter().flat_map(|x| x.to_le_bytes()).collect());
+    write("char_tokens.bin", char_tokens.iter().flat_map(|x| x.to_le_bytes()).collect());
+    write("char_masks.bin", masks.iter().flat_map(|x| x.to_le_bytes()).collect());
 }

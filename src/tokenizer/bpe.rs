@@ -13,8 +13,10 @@
 //!
 //! After the first round (adjacent bytes, from the two-byte table), the rank of two adjacent
 //! parts comes from the merge table (`merges.rs`), looked up by their two ids: no bytes are
-//! hashed and the vocabulary is not read.
+//! hashed and the vocabulary is not read. Text (valid UTF-8, [`encode_str_piece`]) starts the
+//! scan and heap merges from whole characters where that is provably exact (`chars.rs`).
 
+use super::chars;
 use super::merges::merged;
 use super::table::Table;
 use super::vocab::token_bytes;
@@ -72,7 +74,60 @@ pub(crate) fn merge_scan(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
     for i in 0..n - 1 {
         pair_rank[i] = ranks.pair_rank(piece[i], piece[i + 1]);
     }
-    let mut parts = n;
+    scan(&mut ids, &mut pair_rank, n, out)
+}
+
+/// Appends the tokens of `piece` (valid UTF-8, not itself in the vocabulary) to `out`, like
+/// [`encode_piece`], starting the merge from characters already merged where that is exact
+/// (see `chars.rs`).
+pub(crate) fn encode_str_piece(ranks: &Ranks, piece: &str, out: &mut Vec<u32>) {
+    let piece = piece.as_bytes();
+    let n = piece.len();
+    if n > WINDOW || n == 0 {
+        return encode_piece(ranks, piece, out);
+    }
+    if n > SCAN_MAX {
+        return merge_heap_utf8(ranks, piece, out);
+    }
+    let mut ids = [0u32; SCAN_MAX];
+    let mut pair_rank = [NO_RANK; SCAN_MAX];
+    let mut parts = 0;
+    // The previous part's byte when it is a single byte (its pair rank then comes from the
+    // two-byte table).
+    let mut prev_byte: Option<u8> = None;
+    let mut i = 0;
+    while i < n {
+        let b = piece[i];
+        // A continuation byte here belongs to a character that starts as bytes.
+        let (id, len, byte) = if b < 0xC0 {
+            (ranks.byte_id(b), 1, Some(b))
+        } else {
+            let len = chars::utf8_len(b);
+            match chars::premerged(piece, i, len) {
+                Some(t) => (t, len, None),
+                None => (ranks.byte_id(b), 1, Some(b)),
+            }
+        };
+        if parts > 0 {
+            pair_rank[parts - 1] = match (prev_byte, byte) {
+                (Some(x), Some(y)) => ranks.pair_rank(x, y),
+                _ => merged(ids[parts - 1], id),
+            };
+        }
+        ids[parts] = id;
+        parts += 1;
+        prev_byte = byte;
+        i += len;
+    }
+    if parts >= HEAP_THRESHOLD {
+        return merge_heap_utf8(ranks, piece, out);
+    }
+    scan(&mut ids, &mut pair_rank, parts, out)
+}
+
+/// The scan merge of `parts` parts (`ids`, and `pair_rank` of each with the next).
+#[inline(always)]
+fn scan(ids: &mut [u32; SCAN_MAX], pair_rank: &mut [u32; SCAN_MAX], mut parts: usize, out: &mut Vec<u32>) {
     loop {
         // The lowest rank, then its leftmost position: two passes that vectorise.
         let live = &pair_rank[..parts - 1];
@@ -97,6 +152,16 @@ pub(crate) fn merge_scan(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
 
 /// Heap-based O(n log n) merge; same result as [`merge_scan`].
 pub(crate) fn merge_heap(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
+    heap(ranks, piece, false, out)
+}
+
+/// [`merge_heap`] of valid UTF-8, starting from characters already merged where that is exact
+/// (see `chars.rs`).
+fn merge_heap_utf8(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
+    heap(ranks, piece, true, out)
+}
+
+fn heap(ranks: &Ranks, piece: &[u8], utf8: bool, out: &mut Vec<u32>) {
     let n = piece.len();
     if n == 0 {
         return;
@@ -113,11 +178,41 @@ pub(crate) fn merge_heap(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
     // string, so the same rank at the same start is the same pair.
     let mut pair_rank = vec![NO_RANK; n];
     let mut init = Vec::with_capacity(n);
-    for s in 0..n - 1 {
-        let r = ranks.pair_rank(piece[s], piece[s + 1]);
-        pair_rank[s] = r;
-        if r != NO_RANK {
-            init.push(Reverse(((r as u64) << 32) | s as u64));
+    if utf8 {
+        // Parts: premerged characters, other bytes one by one.
+        let (mut s, mut last, mut last_single) = (0usize, NONE, false);
+        while s < n {
+            let b = piece[s];
+            let mut len = 1;
+            if b >= 0xC0 {
+                // (A continuation byte here belongs to a character that starts as bytes.)
+                let l = chars::utf8_len(b);
+                if let Some(t) = chars::premerged(piece, s, l) {
+                    ids[s] = t;
+                    len = l;
+                }
+            }
+            next[s] = (s + len) as u32;
+            prev[s] = last;
+            if last != NONE {
+                let p = last as usize;
+                let r = if last_single && len == 1 { ranks.pair_rank(piece[p], b) } else { merged(ids[p], ids[s]) };
+                pair_rank[p] = r;
+                if r != NO_RANK {
+                    init.push(Reverse(((r as u64) << 32) | p as u64));
+                }
+            }
+            last = s as u32;
+            last_single = len == 1;
+            s += len;
+        }
+    } else {
+        for s in 0..n - 1 {
+            let r = ranks.pair_rank(piece[s], piece[s + 1]);
+            pair_rank[s] = r;
+            if r != NO_RANK {
+                init.push(Reverse(((r as u64) << 32) | s as u64));
+            }
         }
     }
     let mut heap = BinaryHeap::from(init);
@@ -325,5 +420,112 @@ pub(crate) mod tests {
             merge_heap(ranks, &s, &mut b);
             assert_eq!(a, b);
         }
+    }
+
+    /// Characters that can start merged, with what is around them chosen to be the worst case:
+    /// tokens of the vocabulary that join part of a character with its neighbour (`" \xe5"`,
+    /// `"\x80\xe0\xb8"`, ...) completed into real text, with random characters of the same
+    /// scripts around them; the pre-merged merge must give exactly what merging bytes gives.
+    #[test]
+    fn premerged_characters_merge_like_bytes() {
+        use crate::tokenizer::vocab::{token_bytes, FIRST_SPECIAL};
+        use std::collections::HashMap;
+        let ranks = super::super::ranks();
+        // Every character of two or more bytes, by its first byte(s) and last byte(s).
+        let mut by_prefix: HashMap<Vec<u8>, Vec<char>> = HashMap::new();
+        let mut by_suffix: HashMap<Vec<u8>, Vec<char>> = HashMap::new();
+        let mut table_chars = vec![];
+        for cp in 0x80..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(cp) else { continue };
+            let mut buf = [0u8; 4];
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            let in_table = chars::premerged(b, 0, b.len()).is_some();
+            if in_table {
+                table_chars.push(c);
+            }
+            for k in 1..b.len() {
+                // All characters are candidates, but table characters are the interesting ones.
+                if in_table || cp % 64 == 0 {
+                    by_prefix.entry(b[..k].to_vec()).or_default().push(c);
+                    by_suffix.entry(b[k..].to_vec()).or_default().push(c);
+                }
+            }
+        }
+        let mut next = xorshift(0x5EED);
+        let pick = |v: &[char], next: &mut dyn FnMut() -> u64| v[(next() % v.len() as u64) as usize];
+        let crossing: Vec<&[u8]> = (0..FIRST_SPECIAL)
+            .filter_map(token_bytes)
+            .filter(|u| u.len() > 1 && (u[0] & 0xC0 == 0x80 || std::str::from_utf8(u).is_err()))
+            .collect();
+        assert!(crossing.len() > 1000, "{} tokens split a character", crossing.len());
+        let (mut cases, mut premerged_parts) = (0, 0);
+        for round in 0..40_000 {
+            let u = crossing[(next() % crossing.len() as u64) as usize];
+            let lead = u.iter().take_while(|&&b| b & 0xC0 == 0x80).count();
+            let tail = u.iter().rposition(|&b| b & 0xC0 != 0x80).map_or(0, |j| {
+                let need = if u[j] < 0x80 { 1 } else { chars::utf8_len(u[j]) };
+                if u.len() - j < need { u.len() - j } else { 0 }
+            });
+            if lead + tail >= u.len() {
+                continue;
+            }
+            let mut bytes = Vec::new();
+            let around = |bytes: &mut Vec<u8>, like: char, next: &mut dyn FnMut() -> u64| {
+                // Random characters of the same script as `like` (same first byte).
+                let first = like.to_string().as_bytes()[0];
+                if let Some(v) = by_prefix.get(&vec![first]) {
+                    for _ in 0..next() % 4 {
+                        let mut buf = [0u8; 4];
+                        bytes.extend_from_slice(pick(v, next).encode_utf8(&mut buf).as_bytes());
+                    }
+                }
+            };
+            let c1 = if lead > 0 {
+                let Some(v) = by_suffix.get(&u[..lead]) else { continue };
+                Some(pick(v, &mut next))
+            } else {
+                None
+            };
+            let c2 = if tail > 0 {
+                let Some(v) = by_prefix.get(&u[u.len() - tail..]) else { continue };
+                Some(pick(v, &mut next))
+            } else {
+                None
+            };
+            if let Some(c) = c1 {
+                around(&mut bytes, c, &mut next);
+                let s = c.to_string();
+                bytes.extend_from_slice(&s.as_bytes()[..s.len() - lead]);
+            }
+            bytes.extend_from_slice(u);
+            if let Some(c) = c2 {
+                bytes.extend_from_slice(&c.to_string().as_bytes()[tail..]);
+                around(&mut bytes, c, &mut next);
+            }
+            if round % 50 == 0 {
+                // Now and then a long piece (the heap merge).
+                let t = pick(&table_chars, &mut next);
+                while bytes.len() < 700 {
+                    around(&mut bytes, t, &mut next);
+                    bytes.extend_from_slice(u);
+                }
+                if std::str::from_utf8(&bytes).is_err() {
+                    continue;
+                }
+            }
+            let Ok(text) = std::str::from_utf8(&bytes) else { continue };
+            let (mut want, mut got) = (vec![], vec![]);
+            merge_heap(ranks, text.as_bytes(), &mut want);
+            encode_str_piece(ranks, text, &mut got);
+            assert_eq!(got, want, "{text:?}");
+            cases += 1;
+            let mut i = 0;
+            while i < bytes.len() {
+                let l = if bytes[i] < 0x80 { 1 } else { chars::utf8_len(bytes[i]) };
+                premerged_parts += usize::from(l > 1 && chars::premerged(&bytes, i, l).is_some());
+                i += l;
+            }
+        }
+        assert!(cases > 10_000 && premerged_parts > 10_000, "{cases} cases, {premerged_parts} premerged characters");
     }
 }
