@@ -4,6 +4,7 @@ the Chat Completions bridge (checked with the official `openai` SDK's types), st
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -174,6 +175,61 @@ def test_process_tokens_equals_one_at_a_time(lib: ModuleType) -> None:
     with pytest.raises(lib.HarmonyError, match="while expecting <|start|>"):
         bad.process_tokens([1, 2, 3])
     assert bad.tokens == [1]  # stopped at the first error
+
+
+def test_streaming_fast_path_keeps_every_call_form(ref: ModuleType, lib: ModuleType) -> None:
+    """`process` and `last_content_delta` bypass PyO3's call machinery (and reuse the strings of
+    recent deltas); every call form, error and delta stays the reference's."""
+    enc, ref_enc = lib.load_harmony_encoding("HarmonyGptOss"), ref.load_harmony_encoding("HarmonyGptOss")
+    # 6000 distinct tokens (far more than the delta cache's slots, so slots are reused), an
+    # emoji split over tokens, repeats.
+    body = [t for t in range(1000, 7000)] + enc.encode("😊 é 😊 ok ok ok") * 3
+    tokens = enc.encode("<|channel|>final<|message|>", allowed_special="all") + body + [200002]
+
+    def deltas(m: ModuleType, e: object) -> list:
+        p = m.StreamableParser(e, m.Role.ASSISTANT)
+        out = []
+        for t in tokens:
+            assert p.process(t) is p
+            out.append(p.last_content_delta)
+        return out
+
+    assert deltas(lib, enc) == deltas(ref, ref_enc)
+
+    p = lib.StreamableParser(enc, lib.Role.ASSISTANT)
+    assert p.process(token=tokens[0]) is p  # keywords go through PyO3's entry
+    assert lib.StreamableParser.process(p, tokens[1]) is p
+    assert lib._libharmony.StreamParser.process(p, tokens[2]) is p
+    assert p.tokens == tokens[:3] and p.last_content_delta is None
+    p.process(tokens[3])
+    assert p.last_content_delta == enc.decode([tokens[3]])
+    for bad, error in [(-1, OverflowError), (2**32, OverflowError), (2**70, OverflowError), ("1", TypeError), (1.0, TypeError)]:
+        with pytest.raises(error):
+            p.process(bad)
+    with pytest.raises(TypeError):
+        p.process()
+    with pytest.raises(TypeError):
+        p.process(1, 2)
+    with pytest.raises(TypeError):
+        lib.StreamableParser.process(object(), 1)
+    with pytest.raises(TypeError):
+        lib._libharmony.install_fast_paths(int)
+    assert p.process(True) is p  # an int subclass, as PyO3 takes it
+    assert p.tokens == tokens[:4] + [1]
+
+    with pytest.raises(lib.HarmonyError, match="while expecting <|start|>") as e:
+        lib.StreamableParser(enc, None).process(1)
+    assert e.value.status == "parse"
+
+    class Mine(lib.StreamableParser):
+        pass
+
+    mine = Mine(enc, lib.Role.ASSISTANT)
+    for t in tokens[:5]:
+        mine.process(t)
+    assert mine.tokens == tokens[:5] and mine.last_content_delta == enc.decode([tokens[4]])
+    assert str(inspect.signature(lib.StreamableParser.process)) == "(self, /, token)"
+    assert lib.StreamableParser.process.__doc__.startswith("Consumes one token")
 
 
 def test_long_calls_release_the_gil(lib: ModuleType) -> None:
