@@ -15,6 +15,8 @@ use harmony::{
     SystemContent, TextContent, ToolDescription, ToolNamespaceConfig,
 };
 use std::collections::BTreeMap;
+mod pyjson;
+
 use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -969,6 +971,72 @@ fn chat_parse_response(py: Python<'_>, tokens: Vec<u32>, options_json: &str) -> 
 #[pyclass(module = "libharmony._libharmony")]
 struct ChatStream {
     inner: CoreChatStream,
+    chunks: ChunkObjects,
+}
+
+/// Chunk texts → the dicts `json.loads` makes of them, for `process_object`. Every chunk of a
+/// stream but the last starts with the same text up to its delta (id, object, created, model,
+/// `"choices":[{"index":0,"delta":`) and ends with `,"finish_reason":null}]}`: once a chunk
+/// of that shape has been parsed whole, later ones copy its two outer dicts (kept as
+/// templates) and parse only the delta. Anything else is parsed whole, by [`pyjson::loads`]
+/// or, for what that leaves, `json.loads`.
+#[derive(Default)]
+struct ChunkObjects {
+    keys: pyjson::Keys,
+    /// The text up to and including the `{` that opens the delta, and the chunk and choice
+    /// dicts of that text (their `choices` and `delta` values to be replaced).
+    template: Option<(String, Py<PyDict>, Py<PyDict>)>,
+}
+
+const CHUNK_CHOICES: &str = ",\"choices\":[{\"index\":0,\"delta\":{";
+const CHUNK_END: &str = ",\"finish_reason\":null}]}";
+
+impl ChunkObjects {
+    fn object<'py>(&mut self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+        if let Some((prefix, chunk, choice)) = &self.template {
+            if text.len() >= prefix.len() + CHUNK_END.len() && text.starts_with(prefix.as_str()) && text.ends_with(CHUNK_END) {
+                let delta_text = &text[prefix.len() - 1..text.len() - CHUNK_END.len()];
+                if let Some(delta) = pyjson::loads(py, delta_text, &mut self.keys) {
+                    let choice = choice.bind(py).copy()?;
+                    choice.set_item(pyo3::intern!(py, "delta"), delta)?;
+                    let chunk = chunk.bind(py).copy()?;
+                    chunk.set_item(pyo3::intern!(py, "choices"), PyList::new(py, [choice])?)?;
+                    return Ok(chunk.into_any());
+                }
+            }
+        }
+        let value = match pyjson::loads(py, text, &mut self.keys) {
+            Some(v) => v,
+            None => return py.import("json")?.call_method1("loads", (text,)),
+        };
+        if self.template.is_none() && text.ends_with(CHUNK_END) {
+            self.template = Self::template_of(text, &value);
+        }
+        Ok(value)
+    }
+
+    /// The template of a chunk of the usual shape (keys id, object, created, model, choices;
+    /// one choice with keys index, delta, finish_reason = None), copied from its dicts.
+    fn template_of(text: &str, value: &Bound<'_, PyAny>) -> Option<(String, Py<PyDict>, Py<PyDict>)> {
+        let at = text.find(CHUNK_CHOICES)?; // the first: the values before it are strings and ints
+        let chunk = value.downcast::<PyDict>().ok()?;
+        let keys: Vec<String> = chunk.keys().iter().map(|k| k.extract::<String>()).collect::<PyResult<_>>().ok()?;
+        if keys != ["id", "object", "created", "model", "choices"] {
+            return None;
+        }
+        let choices = chunk.get_item("choices").ok()??;
+        let choices = choices.downcast::<PyList>().ok()?;
+        if choices.len() != 1 {
+            return None;
+        }
+        let choice = choices.get_item(0).ok()?;
+        let choice = choice.downcast::<PyDict>().ok()?;
+        let keys: Vec<String> = choice.keys().iter().map(|k| k.extract::<String>()).collect::<PyResult<_>>().ok()?;
+        if keys != ["index", "delta", "finish_reason"] || !choice.get_item("finish_reason").ok()??.is_none() {
+            return None;
+        }
+        Some((text[..at + CHUNK_CHOICES.len()].to_string(), chunk.copy().ok()?.unbind(), choice.copy().ok()?.unbind()))
+    }
 }
 
 #[pymethods]
@@ -976,7 +1044,21 @@ impl ChatStream {
     #[new]
     #[pyo3(signature = (options_json = ""))]
     fn new(options_json: &str) -> PyResult<Self> {
-        Ok(ChatStream { inner: CoreChatStream::new(chat_options(options_json)?) })
+        Ok(ChatStream { inner: CoreChatStream::new(chat_options(options_json)?), chunks: ChunkObjects::default() })
+    }
+
+    /// The chunk this token produces, if any, as the dict `json.loads` makes of its JSON.
+    fn process_object<'py>(&mut self, py: Python<'py>, token: u32) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match self.inner.process(token).map_err(to_py)? {
+            Some(text) => self.chunks.object(py, text).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The final chunk, as a dict.
+    fn finish_object<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = self.inner.finish().map_err(to_py)?;
+        self.chunks.object(py, text)
     }
 
     /// The chunk this token produces (JSON), if any.

@@ -297,6 +297,46 @@ def test_chat_completions_bridge_speaks_the_openai_sdk_types(lib: ModuleType) ->
         cc.ChatStream(colour="blue")  # unknown option
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"tool_call_id_seed": 7},
+        {"id": "chatcmpl-1", "created": 1, "model": "gpt-oss", "tool_call_id_seed": 7},
+        # Quotes, escapes and the text that follows the id and model in a chunk, in them.
+        {"id": 'a"b\\c,"choices":[{"index":0,"delta":{', "created": 2**40, "model": "m\u2028😊\x01", "tool_call_id_seed": 7},
+    ],
+)
+def test_chat_stream_chunks_are_what_json_loads_makes(lib: ModuleType, options: dict) -> None:
+    """ChatStream builds its chunk dicts in the extension (a template for the part before the
+    delta, its own JSON reader for the rest); they equal json.loads of the chunks' JSON, key
+    order included, for text with escapes, control characters, non-BMP characters, reasoning,
+    preambles and tool calls."""
+    from libharmony import _libharmony
+    from libharmony import chat_completions as cc
+
+    enc = lib.load_harmony_encoding("HarmonyGptOss")
+    text = (
+        '<|channel|>analysis<|message|>Quote " backslash \\ tab \t nl \n ctl \x01\x1f é 😊 𝄞 \u2028<|end|>'
+        "<|start|>assistant<|channel|>commentary<|message|>Let me check.<|end|>"
+        "<|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>"
+        '{"city": "Par\\"is", "n": [1, 2.5e3, -0.0, true, null]}<|call|>'
+        '<|start|>assistant<|channel|>final<|message|>Done: "42" \\o/ 😊<|return|>'
+    )
+    tokens = enc.encode(text, allowed_special="all")
+    blob = json.dumps(options)
+    ours, raw = cc.ChatStream(**options), _libharmony.ChatStream(blob)
+    got = [ours.process(t) for t in tokens] + [ours.finish()]
+    want = [None if r is None else json.loads(r) for r in (raw.process(t) for t in tokens)] + [json.loads(raw.finish())]
+    assert got == want
+    assert [json.dumps(c) for c in got] == [json.dumps(c) for c in want]  # key order too
+    assert sum(c is not None for c in got) > 20
+    # Each chunk is a dict of its own.
+    chunks = [c for c in got if c is not None]
+    chunks[0]["choices"][0]["delta"]["mutated"] = True
+    chunks[0]["id"] = "changed"
+    assert all("mutated" not in c["choices"][0]["delta"] and c["id"] != "changed" for c in chunks[1:])
+
+
 def test_mypy_strict_accepts_a_users_script(tmp_path: Path) -> None:
     script = tmp_path / "user_script.py"
     script.write_text(
