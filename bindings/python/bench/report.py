@@ -116,7 +116,11 @@ def goal_lines(table: List[Dict[str, Any]]) -> List[str]:
     for row in table:
         if kind(row["case"]) == "chat stream" and row.get(OURS):
             ns = row[OURS]["median"] / row["units"] * 1e9
-            goal(f"{row['case']} ≤ {CHAT_GOAL_NS:.0f} ns per token", ns <= CHAT_GOAL_NS, f"{ns:.0f} ns per token")
+            if "JSON" in row["case"]:  # the extension type, not the package's API: for comparison
+                lines.append(f"- {row['case']}: {ns:.0f} ns per token (the extension's JSON strings, no dict built: "
+                             "the part of the cost that is not the chunk dicts)")
+            else:
+                goal(f"{row['case']} ≤ {CHAT_GOAL_NS:.0f} ns per token", ns <= CHAT_GOAL_NS, f"{ns:.0f} ns per token")
     return lines
 
 
@@ -155,8 +159,25 @@ def section(table: List[Dict[str, Any]], runs: int, python: str) -> str:
         "across runs.",
         "",
         markdown(table),
+        "",
+        NOTES,
         END,
     ])
+
+
+NOTES = """What the binding does per call, and what was changed for these figures (issue 18):
+
+| change (bindings/python) | what it bought |
+| --- | --- |
+| `StreamableParser.process` and `last_content_delta` reach the parser without PyO3's call machinery: a `METH_FASTCALL` method and a getter installed over PyO3's (also on the Python subclass itself, so that CPython's specialised call of a method descriptor, which wants the exact type, applies), the parser's state in a `RefCell` guarded by the GIL instead of PyO3's atomic borrow flag (a `frozen` class), PyO3's entries kept for keywords, odd arguments and every error | `process` 96 → 39 ns per call, `process` + `last_content_delta` 154 → 67 ns per token; stream 6.5× → 12× the reference |
+| the strings of recent content deltas reused (2048 slots keyed by the delta's bytes, ≤ 16 bytes) | ~15 ns per token less (no new string for a frequent token's text) |
+| `chat_completions.ChatStream`: the chunk dicts built in the extension (the part before the delta copied from the first chunk's dicts, the delta read by a JSON reader that builds the Python objects directly; `json.loads` for anything it leaves) and `process` bound straight to it | 2.2 µs → 0.49 µs per token |
+
+Not met: the Chat Completions stream through the package at ≤ 300 ns per token. What remains is
+CPython's: a chunk is three dicts and a list (a dict literal of the same shape costs ~290 ns in
+CPython itself), while the extension's own cost is the JSON-text row (~185 ns per token,
+including the core's ~50). Real-text render of CJK stays at the core's ratio (3.0× in the Rust
+real-text section): that time is the tokenizer's, not the binding's."""
 
 
 def update(path: Path, text: str) -> None:
@@ -165,6 +186,9 @@ def update(path: Path, text: str) -> None:
     if BEGIN in old and END in old:
         a, b = old.index(BEGIN), old.index(END) + len(END)
         new = old[:a] + text + old[b:]
+    elif "<!-- realtext:begin -->" in old:  # before the real-text section, where bench.sh keeps it
+        a = old.index("<!-- realtext:begin -->")
+        new = old[:a] + text + "\n" + old[a:]
     else:
         new = old.rstrip("\n") + "\n\n" + text + "\n"
     path.write_text(new, encoding="utf-8")
