@@ -996,7 +996,7 @@ impl ChunkObjects {
         if let Some((prefix, chunk, choice)) = &self.template {
             if text.len() >= prefix.len() + CHUNK_END.len() && text.starts_with(prefix.as_str()) && text.ends_with(CHUNK_END) {
                 let delta_text = &text[prefix.len() - 1..text.len() - CHUNK_END.len()];
-                if let Some(delta) = pyjson::loads(py, delta_text, &mut self.keys) {
+                if let Some(delta) = pyjson::loads(py, delta_text, &mut self.keys, false) {
                     let choice = choice.bind(py).copy()?;
                     choice.set_item(pyo3::intern!(py, "delta"), delta)?;
                     let chunk = chunk.bind(py).copy()?;
@@ -1005,7 +1005,7 @@ impl ChunkObjects {
                 }
             }
         }
-        let value = match pyjson::loads(py, text, &mut self.keys) {
+        let value = match pyjson::loads(py, text, &mut self.keys, true) {
             Some(v) => v,
             None => return py.import("json")?.call_method1("loads", (text,)),
         };

@@ -37,9 +37,11 @@ impl Keys {
     }
 }
 
-/// `json.loads(text)`, or `None` (see the module comment).
-pub fn loads<'py>(py: Python<'py>, text: &str, keys: &mut Keys) -> Option<Bound<'py, PyAny>> {
-    let mut p = Parser { b: text.as_bytes(), s: text, i: 0, keys, depth: 0 };
+/// `json.loads(text)`, or `None` (see the module comment). With `top_values`, the string
+/// values of the top-level object go through `keys` too (a chunk's id, object and model; not
+/// for a delta, whose values are text that rarely repeats).
+pub fn loads<'py>(py: Python<'py>, text: &str, keys: &mut Keys, top_values: bool) -> Option<Bound<'py, PyAny>> {
+    let mut p = Parser { b: text.as_bytes(), s: text, i: 0, keys, depth: 0, top_values };
     let v = p.value(py)?;
     p.ws();
     (p.i == p.b.len()).then_some(v)
@@ -51,6 +53,7 @@ struct Parser<'a, 'k> {
     i: usize,
     keys: &'k mut Keys,
     depth: usize,
+    top_values: bool,
 }
 
 impl<'a> Parser<'a, '_> {
@@ -126,7 +129,7 @@ impl<'a> Parser<'a, '_> {
             }
             b'"' => {
                 let s = self.string()?;
-                if self.depth == 1 {
+                if self.depth == 1 && self.top_values {
                     return Some(self.keys.get(py, &s).into_any());
                 }
                 Some(PyString::new(py, &s).into_any())
