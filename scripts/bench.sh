@@ -7,7 +7,8 @@
 #   BENCH_FILTER=stream scripts/bench.sh   # only criterion benchmarks whose name contains it
 #
 # Then benches/realtext.rs (real text of every script vs bpe-openai and tiktoken-rs) adds its
-# own section to benches/RESULTS.md.
+# own section to benches/RESULTS.md; the Python package's section is kept (BENCH_PYTHON=1
+# reruns it: bindings/python/bench/report.py).
 #
 # Steps: build the release CLI and examples/reference_cli; run the criterion benches
 # (benches/harmony.rs: render, parse, streaming, encode, C ABI overhead, start-up, memory);
@@ -232,6 +233,15 @@ for f in facts:
 w("")
 if os.path.exists(notes):
     w(open(notes).read().rstrip() + "\n")
+# The Python package's section (written by bindings/python/bench/report.py --update, or below
+# with BENCH_PYTHON=1) is kept as it was, between its markers.
+try:
+    old = open(out, encoding="utf-8").read()
+    b, e = "<!-- python:begin -->", "<!-- python:end -->"
+    if b in old and e in old:
+        w(old[old.index(b):old.index(e) + len(e)] + "\n")
+except OSError:
+    pass
 open(out, "w").write("\n".join(L))
 print(f"wrote {out}")
 EOF
@@ -240,3 +250,15 @@ EOF
 # benches/RESULTS.md, between <!-- realtext:begin --> and <!-- realtext:end -->.
 echo "== real text (benches/realtext.rs)" >&2
 HARMONY_REALTEXT_RESULTS=$ROOT/benches/RESULTS.md cargo bench --bench realtext | tee "$OUT/realtext.txt" >&2
+
+# The Python package against openai-harmony 0.0.8 (pytest-benchmark, issue 18): only with
+# BENCH_PYTHON=1 (it builds and installs the package into the test venv); it replaces its own
+# section of benches/RESULTS.md, between <!-- python:begin --> and <!-- python:end -->.
+if [ "${BENCH_PYTHON:-0}" = 1 ]; then
+    echo "== python package (bindings/python/bench)" >&2
+    VENV=$(./scripts/python-env.sh)
+    PATH="$VENV/bin:$PATH" "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+        --no-build-isolation ./bindings/python >&2
+    "$VENV/bin/python" bindings/python/bench/report.py --runs "${BENCH_PYTHON_RUNS:-3}" \
+        --update "$ROOT/benches/RESULTS.md" > "$OUT/python.txt"
+fi

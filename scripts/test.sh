@@ -30,6 +30,9 @@ if [ "${HARMONY_SKIP_PYTHON:-0}" != 1 ]; then
     PATH="$VENV/bin:$PATH" "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
       --no-build-isolation ./bindings/python
     "$VENV/bin/python" -m pytest -q bindings/python/tests
+    # The package's benchmarks (bindings/python/bench, pytest-benchmark), each body run once:
+    # a few seconds, checking that they still run and that both packages agree on their inputs.
+    "$VENV/bin/python" -m pytest -q bindings/python/bench --benchmark-disable
   fi
 fi
 

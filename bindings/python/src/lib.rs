@@ -15,6 +15,8 @@ use harmony::{
     SystemContent, TextContent, ToolDescription, ToolNamespaceConfig,
 };
 use std::collections::BTreeMap;
+mod pyjson;
+
 use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -467,15 +469,48 @@ fn disallowed_message(token: &str) -> String {
 ///
 /// It is the base class of `libharmony.StreamableParser` (subclassed, so that `process` and the
 /// string properties are one call from Python, with no Python frame in between).
-#[pyclass(module = "libharmony._libharmony", subclass)]
+///
+/// The class is `frozen` and keeps its state in a [`GilCell`] (a `RefCell` whose borrow flag
+/// is a plain integer, not PyO3's atomic one): the two atomic read-modify-writes per call were
+/// a fifth of the cost of a streamed token (see "The streaming hot path" below).
+#[pyclass(module = "libharmony._libharmony", subclass, frozen)]
 struct StreamParser {
+    state: GilCell<ParserState>,
+}
+
+struct ParserState {
     inner: CoreStreamParser,
     header_start: usize,
     content_start: usize,
     refused: Vec<usize>,
 }
 
-impl StreamParser {
+/// A `RefCell` shared by reference with Python. Sound because every access holds the GIL: the
+/// extension is built for CPython's GIL-ful stable ABI (abi3), so the GIL serialises all the
+/// threads that can reach the cell, and a mutable borrow that lives on while the GIL is
+/// released (`process_tokens`) keeps the flag set, so any access arriving meanwhile is refused
+/// with PyO3's own words ("Already borrowed" / "Already mutably borrowed", RuntimeError).
+struct GilCell<T>(std::cell::RefCell<T>);
+
+// SAFETY: see above; the value itself moves between threads only as `&mut T` inside
+// `allow_threads`, for which `T: Send` is required.
+unsafe impl<T: Send> Sync for GilCell<T> {}
+
+impl<T> GilCell<T> {
+    fn new(value: T) -> Self {
+        GilCell(std::cell::RefCell::new(value))
+    }
+
+    fn read(&self) -> PyResult<std::cell::Ref<'_, T>> {
+        self.0.try_borrow().map_err(|_| PyRuntimeError::new_err("Already mutably borrowed"))
+    }
+
+    fn write(&self) -> PyResult<std::cell::RefMut<'_, T>> {
+        self.0.try_borrow_mut().map_err(|_| PyRuntimeError::new_err("Already borrowed"))
+    }
+}
+
+impl ParserState {
     fn track(&mut self, before: StreamState) {
         let after = self.inner.state();
         if after != before {
@@ -525,117 +560,386 @@ impl StreamParser {
             }
         };
         let opts = parse_options(strict, recover)?;
-        Ok(StreamParser { inner: CoreStreamParser::new(role, opts), header_start: 0, content_start: 0, refused: Vec::new() })
+        let state = ParserState { inner: CoreStreamParser::new(role, opts), header_start: 0, content_start: 0, refused: Vec::new() };
+        Ok(StreamParser { state: GilCell::new(state) })
     }
 
     /// Consumes one token; returns the parser itself (for chaining, as 0.0.8 does).
-    fn process(mut slf: PyRefMut<'_, Self>, token: u32) -> PyResult<PyRefMut<'_, Self>> {
-        slf.step(token).map_err(to_py)?;
-        Ok(slf)
+    fn process(slf: &Bound<'_, Self>, token: u32) -> PyResult<Py<Self>> {
+        slf.get().state.write()?.step(token).map_err(to_py)?;
+        Ok(slf.clone().unbind())
     }
 
     /// Feeds a batch of tokens with the GIL released; stops at the first error. Returns the
     /// parser itself.
-    fn process_tokens<'py>(mut slf: PyRefMut<'py, Self>, py: Python<'py>, tokens: Vec<u32>) -> PyResult<PyRefMut<'py, Self>> {
-        let this = &mut *slf;
-        py.allow_threads(|| tokens.iter().try_for_each(|&t| this.step(t))).map_err(to_py)?;
-        Ok(slf)
+    fn process_tokens(slf: &Bound<'_, Self>, tokens: Vec<u32>) -> PyResult<Py<Self>> {
+        let mut state = slf.get().state.write()?;
+        let this = &mut *state;
+        slf.py().allow_threads(|| tokens.iter().try_for_each(|&t| this.step(t))).map_err(to_py)?;
+        drop(state);
+        Ok(slf.clone().unbind())
     }
 
     /// Ends the stream, finishing a message in progress. Returns the parser itself.
-    fn process_eos(mut slf: PyRefMut<'_, Self>) -> PyResult<PyRefMut<'_, Self>> {
-        let before = slf.inner.state();
-        slf.inner.process_eos().map_err(to_py)?;
-        slf.track(before);
-        Ok(slf)
+    fn process_eos(slf: &Bound<'_, Self>) -> PyResult<Py<Self>> {
+        {
+            let mut this = slf.get().state.write()?;
+            let before = this.inner.state();
+            this.inner.process_eos().map_err(to_py)?;
+            this.track(before);
+        }
+        Ok(slf.clone().unbind())
     }
 
     #[getter]
-    fn current_content(&self) -> &str {
-        self.inner.current_content()
+    fn current_content<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        Ok(PyString::new(py, self.state.read()?.inner.current_content()))
     }
 
     #[getter]
-    fn current_role_name(&self) -> Option<&'static str> {
-        self.inner.current_role().map(Role::as_str)
+    fn current_role_name(&self) -> PyResult<Option<&'static str>> {
+        Ok(self.state.read()?.inner.current_role().map(Role::as_str))
     }
 
     #[getter]
-    fn current_content_type(&self) -> Option<&str> {
-        self.inner.current_content_type()
+    fn current_content_type<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyString>>> {
+        let this = self.state.read()?;
+        Ok(this.inner.current_content_type().map(|s| PyString::new(py, s)))
     }
 
     #[getter]
-    fn current_recipient(&self) -> Option<&str> {
-        self.inner.current_recipient()
+    fn current_recipient<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyString>>> {
+        let this = self.state.read()?;
+        Ok(this.inner.current_recipient().map(|s| PyString::new(py, s)))
     }
 
     #[getter]
-    fn current_channel(&self) -> Option<&str> {
-        self.inner.current_channel()
+    fn current_channel<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyString>>> {
+        let this = self.state.read()?;
+        Ok(this.inner.current_channel().map(|s| PyString::new(py, s)))
     }
 
     #[getter]
-    fn last_content_delta(&self) -> Option<&str> {
-        self.inner.last_content_delta()
+    fn last_content_delta<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyString>>> {
+        let this = self.state.read()?;
+        Ok(this.inner.last_content_delta().map(|s| PyString::new(py, s)))
     }
 
     /// The completed messages as JSON (the core's wire format).
     #[getter]
-    fn messages_json(&self) -> String {
-        harmony::chat::messages_to_json(self.inner.messages())
+    fn messages_json(&self) -> PyResult<String> {
+        Ok(harmony::chat::messages_to_json(self.state.read()?.inner.messages()))
     }
 
     #[getter]
-    fn message_count(&self) -> usize {
-        self.inner.messages().len()
+    fn message_count(&self) -> PyResult<usize> {
+        Ok(self.state.read()?.inner.messages().len())
     }
 
     #[getter]
-    fn tokens(&self) -> Vec<u32> {
-        self.inner.tokens().to_vec()
+    fn tokens(&self) -> PyResult<Vec<u32>> {
+        Ok(self.state.read()?.inner.tokens().to_vec())
     }
 
     #[getter]
-    fn state_name(&self) -> &'static str {
-        self.inner.state().as_str()
+    fn state_name(&self) -> PyResult<&'static str> {
+        Ok(self.state.read()?.inner.state().as_str())
     }
 
     /// The state as 0.0.8's `state` JSON: `{"state": ...}` plus the header tokens (in a
     /// header) or the parsed header and content tokens (in content).
-    fn state_json(&self) -> String {
-        let value = match self.inner.state() {
+    fn state_json(&self) -> PyResult<String> {
+        let this = self.state.read()?;
+        let value = match this.inner.state() {
             StreamState::ExpectStart => serde_json::json!({ "state": "ExpectStart" }),
             StreamState::Header => serde_json::json!({
                 "state": "Header",
-                "header_tokens": self.tokens_from(self.header_start),
+                "header_tokens": this.tokens_from(this.header_start),
             }),
             StreamState::Content => {
                 let mut author = serde_json::Map::new();
-                author.insert("role".into(), self.inner.current_role().map(Role::as_str).into());
+                author.insert("role".into(), this.inner.current_role().map(Role::as_str).into());
                 serde_json::json!({
                     "state": "Content",
                     "header": {
                         "author": author,
-                        "recipient": self.inner.current_recipient(),
-                        "channel": self.inner.current_channel(),
-                        "content_type": self.inner.current_content_type(),
+                        "recipient": this.inner.current_recipient(),
+                        "channel": this.inner.current_channel(),
+                        "content_type": this.inner.current_content_type(),
                     },
-                    "content_tokens": self.tokens_from(self.content_start),
+                    "content_tokens": this.tokens_from(this.content_start),
                 })
             }
         };
-        value.to_string()
+        Ok(value.to_string())
     }
 
-    fn __repr__(&self) -> String {
-        format!(
+    fn __repr__(&self) -> PyResult<String> {
+        let this = self.state.read()?;
+        Ok(format!(
             "<libharmony.StreamableParser state={} messages={} tokens={}>",
-            self.inner.state().as_str(),
-            self.inner.messages().len(),
-            self.inner.tokens().len()
-        )
+            this.inner.state().as_str(),
+            this.inner.messages().len(),
+            this.inner.tokens().len()
+        ))
     }
+}
+
+// --- The streaming hot path without PyO3's call machinery ------------------------------------
+//
+// `process(token)` and `last_content_delta` run once per sampled token, so their fixed cost per
+// call is the cost per token through the package. Through PyO3 (built for abi3-py39, which has
+// no vectorcall methods) each call packs its argument into a tuple, parses it against the
+// signature, enters PyO3's trampoline (GIL bookkeeping, panic guard), checks the instance's
+// type again (a subclass: a walk of its MRO) and takes an atomic borrow flag: about 60 ns of a
+// call whose parser step costs ~15 ns. The two entries below are installed over PyO3's in the
+// type's dict at import time and do only what the call needs: a `METH_FASTCALL |
+// METH_KEYWORDS` method (CPython has called methods this way since 3.7; the limited API only
+// *names* the flag from 3.10) and a getter. The type check is CPython's (a method or getset
+// descriptor refuses other instances before calling); the borrow check is the `GilCell`'s.
+// Anything else — keywords, a token that is not an exact int or not a u32, a parser already
+// borrowed (a `process_tokens` running without the GIL) — goes to PyO3's original entry, saved
+// here, so every error and message is the one it raises.
+
+static ORIGINAL_PROCESS: std::sync::OnceLock<Py<PyAny>> = std::sync::OnceLock::new();
+static ORIGINAL_DELTA: std::sync::OnceLock<Py<PyAny>> = std::sync::OnceLock::new();
+
+const METH_FASTCALL: std::os::raw::c_int = 0x0080;
+
+type FastCall = unsafe extern "C" fn(
+    *mut pyo3::ffi::PyObject,
+    *const *mut pyo3::ffi::PyObject,
+    pyo3::ffi::Py_ssize_t,
+    *mut pyo3::ffi::PyObject,
+) -> *mut pyo3::ffi::PyObject;
+
+/// Raises an error from outside PyO3's trampoline; returns NULL.
+fn restore(err: impl FnOnce() -> PyErr) -> *mut pyo3::ffi::PyObject {
+    Python::with_gil(|py| err().restore(py));
+    std::ptr::null_mut()
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic in libharmony".into())
+}
+
+/// PyO3's own entry, for the cases the fast path leaves to it.
+fn call_original(
+    original: &std::sync::OnceLock<Py<PyAny>>,
+    slf: *mut pyo3::ffi::PyObject,
+    f: impl FnOnce(&Bound<'_, PyAny>, &Bound<'_, PyAny>) -> PyResult<Py<PyAny>>,
+) -> *mut pyo3::ffi::PyObject {
+    Python::with_gil(|py| {
+        // SAFETY: `slf` is a live object the caller holds a reference to.
+        let obj = unsafe { Bound::from_borrowed_ptr(py, slf) };
+        let result = match original.get() {
+            Some(orig) => f(orig.bind(py), &obj),
+            None => Err(PyRuntimeError::new_err("libharmony: the extension is not initialised")),
+        };
+        match result {
+            Ok(v) => v.into_ptr(),
+            Err(e) => {
+                e.restore(py);
+                std::ptr::null_mut()
+            }
+        }
+    })
+}
+
+/// `StreamParser.process(token)`.
+unsafe extern "C" fn fast_process(
+    slf: *mut pyo3::ffi::PyObject,
+    args: *const *mut pyo3::ffi::PyObject,
+    nargs: pyo3::ffi::Py_ssize_t,
+    kwnames: *mut pyo3::ffi::PyObject,
+) -> *mut pyo3::ffi::PyObject {
+    use pyo3::ffi;
+    if nargs == 1 && kwnames.is_null() {
+        let arg = *args;
+        if ffi::PyLong_CheckExact(arg) != 0 {
+            let v = ffi::PyLong_AsUnsignedLong(arg);
+            if v == std::os::raw::c_ulong::MAX && !ffi::PyErr_Occurred().is_null() {
+                ffi::PyErr_Clear(); // negative or too large: PyO3's entry raises its error
+            } else if let Ok(token) = u32::try_from(v) {
+                // SAFETY: the GIL is held (CPython is calling us); the method descriptor has
+                // checked that `slf` is a StreamParser.
+                let py = Python::assume_gil_acquired();
+                let obj = pyo3::Borrowed::from_ptr(py, slf);
+                let parser: &StreamParser = obj.downcast_unchecked::<StreamParser>().get();
+                let step = match parser.state.0.try_borrow_mut() {
+                    Ok(mut this) => Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| this.step(token)))),
+                    Err(_) => None,
+                };
+                if let Some(step) = step {
+                    return match step {
+                        Ok(Ok(())) => {
+                            ffi::Py_IncRef(slf);
+                            slf
+                        }
+                        Ok(Err(e)) => restore(|| to_py(e)),
+                        Err(payload) => {
+                            let message = panic_message(&*payload);
+                            restore(|| pyo3::panic::PanicException::new_err(message))
+                        }
+                    };
+                }
+            }
+        }
+    }
+    call_original(&ORIGINAL_PROCESS, slf, |orig, obj| {
+        let py = obj.py();
+        let n = usize::try_from(nargs).unwrap_or(0);
+        let names = if kwnames.is_null() { None } else { Some(unsafe { Bound::from_borrowed_ptr(py, kwnames) }) };
+        let k = match &names {
+            Some(names) => names.len()?,
+            None => 0,
+        };
+        // SAFETY: CPython passes `nargs` positional arguments, then one value per keyword name.
+        let values = if n + k == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(args, n + k) } };
+        let mut positional: Vec<Bound<'_, PyAny>> = vec![obj.clone()];
+        positional.extend(values[..n].iter().map(|&p| unsafe { Bound::from_borrowed_ptr(py, p) }));
+        let kwargs = PyDict::new(py);
+        if let Some(names) = names {
+            for (i, name) in names.try_iter()?.enumerate() {
+                kwargs.set_item(name?, unsafe { Bound::from_borrowed_ptr(py, values[n + i]) })?;
+            }
+        }
+        Ok(orig.call(PyTuple::new(py, positional)?, Some(&kwargs))?.unbind())
+    })
+}
+
+/// Recently returned content deltas as Python strings, so that the delta of a frequent token
+/// is not decoded into a new string at every call: 2048 direct-mapped slots keyed by the
+/// delta's bytes (deltas of up to 16 bytes; longer ones are made each time). About 64 KiB of
+/// slots plus the strings they hold. Python strings are immutable, so handing the same one out
+/// again is only visible to `is`.
+struct DeltaCache(std::cell::UnsafeCell<Vec<DeltaSlot>>);
+
+#[derive(Clone, Copy)]
+struct DeltaSlot {
+    key: [u64; 2],
+    len: usize,
+    string: *mut pyo3::ffi::PyObject,
+}
+
+// SAFETY: used only from `fast_delta`, which CPython calls with the GIL held (abi3: the GIL
+// serialises every caller), and never while the GIL is released.
+unsafe impl Sync for DeltaCache {}
+
+static DELTAS: DeltaCache = DeltaCache(std::cell::UnsafeCell::new(Vec::new()));
+
+const DELTA_SLOTS: usize = 2048;
+
+impl DeltaCache {
+    /// A new reference to a Python string equal to `s` (NULL with an exception set if it
+    /// cannot be made). Caller: holds the GIL.
+    unsafe fn string(&self, s: &str) -> *mut pyo3::ffi::PyObject {
+        use pyo3::ffi;
+        let bytes = s.as_bytes();
+        if bytes.len() > 16 {
+            return ffi::PyUnicode_FromStringAndSize(bytes.as_ptr().cast(), bytes.len() as ffi::Py_ssize_t);
+        }
+        let mut buf = [0u8; 16];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        let (lo, hi) = buf.split_at(8);
+        let key = [u64::from_le_bytes(lo.try_into().unwrap()), u64::from_le_bytes(hi.try_into().unwrap())];
+        let h = (key[0] ^ key[1].rotate_left(29) ^ bytes.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slots = &mut *self.0.get();
+        if slots.is_empty() {
+            slots.resize(DELTA_SLOTS, DeltaSlot { key: [0; 2], len: usize::MAX, string: std::ptr::null_mut() });
+        }
+        let slot = &mut slots[(h >> 32) as usize % DELTA_SLOTS];
+        if slot.len == bytes.len() && slot.key == key {
+            ffi::Py_IncRef(slot.string);
+            return slot.string;
+        }
+        let string = ffi::PyUnicode_FromStringAndSize(bytes.as_ptr().cast(), bytes.len() as ffi::Py_ssize_t);
+        if !string.is_null() {
+            let old = slot.string;
+            ffi::Py_IncRef(string);
+            *slot = DeltaSlot { key, len: bytes.len(), string };
+            if !old.is_null() {
+                ffi::Py_DecRef(old); // a str: its deallocation runs no Python code
+            }
+        }
+        string
+    }
+}
+
+/// `StreamParser.last_content_delta`.
+unsafe extern "C" fn fast_delta(slf: *mut pyo3::ffi::PyObject, _closure: *mut std::ffi::c_void) -> *mut pyo3::ffi::PyObject {
+    use pyo3::ffi;
+    // SAFETY: as in `fast_process` (the getset descriptor has checked the type).
+    let py = Python::assume_gil_acquired();
+    let obj = pyo3::Borrowed::from_ptr(py, slf);
+    let parser: &StreamParser = obj.downcast_unchecked::<StreamParser>().get();
+    let delta = match parser.state.0.try_borrow() {
+        Ok(this) => Some(match this.inner.last_content_delta() {
+            Some(s) => DELTAS.string(s),
+            None => {
+                let none = ffi::Py_None();
+                ffi::Py_IncRef(none);
+                none
+            }
+        }),
+        Err(_) => None,
+    };
+    if let Some(delta) = delta {
+        return delta;
+    }
+    call_original(&ORIGINAL_DELTA, slf, |orig, obj| Ok(orig.call_method1("__get__", (obj,))?.unbind()))
+}
+
+/// Installs `fast_process` and `fast_delta` over PyO3's `process` and `last_content_delta`
+/// in the dict of `ty`: StreamParser at import, then `libharmony.StreamableParser`. In the
+/// subclass's own dict the descriptors name the subclass, so CPython's specialised call of a
+/// method descriptor (which wants the instance's exact type) calls `fast_process` directly and
+/// neither descriptor walks the MRO to check the instance's type.
+#[pyfunction]
+fn install_fast_paths(ty: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
+    use pyo3::ffi;
+    if !ty.is_subclass_of::<StreamParser>()? {
+        return Err(pyo3::exceptions::PyTypeError::new_err("install_fast_paths: not a StreamParser type"));
+    }
+    use std::ffi::CString;
+    let leak = |s: String| -> PyResult<*const std::os::raw::c_char> {
+        Ok(CString::new(s).map_err(|e| PyValueError::new_err(e.to_string()))?.into_raw())
+    };
+    let process = ty.getattr("process")?;
+    let doc: String = process.getattr("__doc__")?.extract().unwrap_or_default();
+    let signature: String = process.getattr("__text_signature__")?.extract().unwrap_or_else(|_| "($self, token)".into());
+    let def = Box::leak(Box::new(ffi::PyMethodDef {
+        ml_name: leak("process".into())?,
+        // SAFETY: the flags below tell CPython to call it with the fastcall signature.
+        ml_meth: ffi::PyMethodDefPointer { PyCFunction: unsafe { std::mem::transmute::<FastCall, ffi::PyCFunction>(fast_process) } },
+        ml_flags: METH_FASTCALL | ffi::METH_KEYWORDS,
+        ml_doc: leak(format!("process{signature}\n--\n\n{doc}"))?,
+    }));
+    let delta = ty.getattr("last_content_delta")?;
+    let delta_doc: Option<String> = delta.getattr("__doc__")?.extract().ok();
+    let getset = Box::leak(Box::new(ffi::PyGetSetDef {
+        name: leak("last_content_delta".into())?,
+        get: Some(fast_delta),
+        set: None,
+        doc: match delta_doc {
+            Some(d) => leak(d)?,
+            None => std::ptr::null(),
+        },
+        closure: std::ptr::null_mut(),
+    }));
+    let py = ty.py();
+    // SAFETY: both definitions are leaked ('static), as CPython requires.
+    let method = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(ty.as_type_ptr(), def))? };
+    let getter = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewGetSet(ty.as_type_ptr(), getset))? };
+    let _ = ORIGINAL_PROCESS.set(process.unbind());
+    let _ = ORIGINAL_DELTA.set(delta.unbind());
+    ty.setattr("process", method)?;
+    ty.setattr("last_content_delta", getter)?;
+    Ok(())
 }
 
 /// What `force_answer` opens: the final answer, or a call of `function`.
@@ -667,6 +971,72 @@ fn chat_parse_response(py: Python<'_>, tokens: Vec<u32>, options_json: &str) -> 
 #[pyclass(module = "libharmony._libharmony")]
 struct ChatStream {
     inner: CoreChatStream,
+    chunks: ChunkObjects,
+}
+
+/// Chunk texts → the dicts `json.loads` makes of them, for `process_object`. Every chunk of a
+/// stream but the last starts with the same text up to its delta (id, object, created, model,
+/// `"choices":[{"index":0,"delta":`) and ends with `,"finish_reason":null}]}`: once a chunk
+/// of that shape has been parsed whole, later ones copy its two outer dicts (kept as
+/// templates) and parse only the delta. Anything else is parsed whole, by [`pyjson::loads`]
+/// or, for what that leaves, `json.loads`.
+#[derive(Default)]
+struct ChunkObjects {
+    keys: pyjson::Keys,
+    /// The text up to and including the `{` that opens the delta, and the chunk and choice
+    /// dicts of that text (their `choices` and `delta` values to be replaced).
+    template: Option<(String, Py<PyDict>, Py<PyDict>)>,
+}
+
+const CHUNK_CHOICES: &str = ",\"choices\":[{\"index\":0,\"delta\":{";
+const CHUNK_END: &str = ",\"finish_reason\":null}]}";
+
+impl ChunkObjects {
+    fn object<'py>(&mut self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+        if let Some((prefix, chunk, choice)) = &self.template {
+            if text.len() >= prefix.len() + CHUNK_END.len() && text.starts_with(prefix.as_str()) && text.ends_with(CHUNK_END) {
+                let delta_text = &text[prefix.len() - 1..text.len() - CHUNK_END.len()];
+                if let Some(delta) = pyjson::loads(py, delta_text, &mut self.keys, false) {
+                    let choice = choice.bind(py).copy()?;
+                    choice.set_item(pyo3::intern!(py, "delta"), delta)?;
+                    let chunk = chunk.bind(py).copy()?;
+                    chunk.set_item(pyo3::intern!(py, "choices"), PyList::new(py, [choice])?)?;
+                    return Ok(chunk.into_any());
+                }
+            }
+        }
+        let value = match pyjson::loads(py, text, &mut self.keys, true) {
+            Some(v) => v,
+            None => return py.import("json")?.call_method1("loads", (text,)),
+        };
+        if self.template.is_none() && text.ends_with(CHUNK_END) {
+            self.template = Self::template_of(text, &value);
+        }
+        Ok(value)
+    }
+
+    /// The template of a chunk of the usual shape (keys id, object, created, model, choices;
+    /// one choice with keys index, delta, finish_reason = None), copied from its dicts.
+    fn template_of(text: &str, value: &Bound<'_, PyAny>) -> Option<(String, Py<PyDict>, Py<PyDict>)> {
+        let at = text.find(CHUNK_CHOICES)?; // the first: the values before it are strings and ints
+        let chunk = value.downcast::<PyDict>().ok()?;
+        let keys: Vec<String> = chunk.keys().iter().map(|k| k.extract::<String>()).collect::<PyResult<_>>().ok()?;
+        if keys != ["id", "object", "created", "model", "choices"] {
+            return None;
+        }
+        let choices = chunk.get_item("choices").ok()??;
+        let choices = choices.downcast::<PyList>().ok()?;
+        if choices.len() != 1 {
+            return None;
+        }
+        let choice = choices.get_item(0).ok()?;
+        let choice = choice.downcast::<PyDict>().ok()?;
+        let keys: Vec<String> = choice.keys().iter().map(|k| k.extract::<String>()).collect::<PyResult<_>>().ok()?;
+        if keys != ["index", "delta", "finish_reason"] || !choice.get_item("finish_reason").ok()??.is_none() {
+            return None;
+        }
+        Some((text[..at + CHUNK_CHOICES.len()].to_string(), chunk.copy().ok()?.unbind(), choice.copy().ok()?.unbind()))
+    }
 }
 
 #[pymethods]
@@ -674,7 +1044,21 @@ impl ChatStream {
     #[new]
     #[pyo3(signature = (options_json = ""))]
     fn new(options_json: &str) -> PyResult<Self> {
-        Ok(ChatStream { inner: CoreChatStream::new(chat_options(options_json)?) })
+        Ok(ChatStream { inner: CoreChatStream::new(chat_options(options_json)?), chunks: ChunkObjects::default() })
+    }
+
+    /// The chunk this token produces, if any, as the dict `json.loads` makes of its JSON.
+    fn process_object<'py>(&mut self, py: Python<'py>, token: u32) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match self.inner.process(token).map_err(to_py)? {
+            Some(text) => self.chunks.object(py, text).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The final chunk, as a dict.
+    fn finish_object<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = self.inner.finish().map_err(to_py)?;
+        self.chunks.object(py, text)
     }
 
     /// The chunk this token produces (JSON), if any.
@@ -809,6 +1193,7 @@ fn _libharmony(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", harmony::VERSION)?;
     m.add_class::<Encoding>()?;
     m.add_class::<StreamParser>()?;
+    install_fast_paths(&m.py().get_type::<StreamParser>())?;
     m.add_class::<ChatStream>()?;
     m.add_function(wrap_pyfunction!(chat_render_request, m)?)?;
     m.add_function(wrap_pyfunction!(chat_parse_response, m)?)?;
@@ -819,5 +1204,6 @@ fn _libharmony(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(responses_stream_events, m)?)?;
     m.add_function(wrap_pyfunction!(tool_namespace_config, m)?)?;
     m.add_function(wrap_pyfunction!(warm_up, m)?)?;
+    m.add_function(wrap_pyfunction!(install_fast_paths, m)?)?;
     Ok(())
 }

@@ -4,6 +4,7 @@ the Chat Completions bridge (checked with the official `openai` SDK's types), st
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -176,6 +177,61 @@ def test_process_tokens_equals_one_at_a_time(lib: ModuleType) -> None:
     assert bad.tokens == [1]  # stopped at the first error
 
 
+def test_streaming_fast_path_keeps_every_call_form(ref: ModuleType, lib: ModuleType) -> None:
+    """`process` and `last_content_delta` bypass PyO3's call machinery (and reuse the strings of
+    recent deltas); every call form, error and delta stays the reference's."""
+    enc, ref_enc = lib.load_harmony_encoding("HarmonyGptOss"), ref.load_harmony_encoding("HarmonyGptOss")
+    # 6000 distinct tokens (far more than the delta cache's slots, so slots are reused), an
+    # emoji split over tokens, repeats.
+    body = [t for t in range(1000, 7000)] + enc.encode("😊 é 😊 ok ok ok") * 3
+    tokens = enc.encode("<|channel|>final<|message|>", allowed_special="all") + body + [200002]
+
+    def deltas(m: ModuleType, e: object) -> list:
+        p = m.StreamableParser(e, m.Role.ASSISTANT)
+        out = []
+        for t in tokens:
+            assert p.process(t) is p
+            out.append(p.last_content_delta)
+        return out
+
+    assert deltas(lib, enc) == deltas(ref, ref_enc)
+
+    p = lib.StreamableParser(enc, lib.Role.ASSISTANT)
+    assert p.process(token=tokens[0]) is p  # keywords go through PyO3's entry
+    assert lib.StreamableParser.process(p, tokens[1]) is p
+    assert lib._libharmony.StreamParser.process(p, tokens[2]) is p
+    assert p.tokens == tokens[:3] and p.last_content_delta is None
+    p.process(tokens[3])
+    assert p.last_content_delta == enc.decode([tokens[3]])
+    for bad, error in [(-1, OverflowError), (2**32, OverflowError), (2**70, OverflowError), ("1", TypeError), (1.0, TypeError)]:
+        with pytest.raises(error):
+            p.process(bad)
+    with pytest.raises(TypeError):
+        p.process()
+    with pytest.raises(TypeError):
+        p.process(1, 2)
+    with pytest.raises(TypeError):
+        lib.StreamableParser.process(object(), 1)
+    with pytest.raises(TypeError):
+        lib._libharmony.install_fast_paths(int)
+    assert p.process(True) is p  # an int subclass, as PyO3 takes it
+    assert p.tokens == tokens[:4] + [1]
+
+    with pytest.raises(lib.HarmonyError, match="while expecting <|start|>") as e:
+        lib.StreamableParser(enc, None).process(1)
+    assert e.value.status == "parse"
+
+    class Mine(lib.StreamableParser):
+        pass
+
+    mine = Mine(enc, lib.Role.ASSISTANT)
+    for t in tokens[:5]:
+        mine.process(t)
+    assert mine.tokens == tokens[:5] and mine.last_content_delta == enc.decode([tokens[4]])
+    assert str(inspect.signature(lib.StreamableParser.process)) == "(self, /, token)"
+    assert lib.StreamableParser.process.__doc__.startswith("Consumes one token")
+
+
 def test_long_calls_release_the_gil(lib: ModuleType) -> None:
     """A long encode in one thread does not stop another from running Python code."""
     enc = lib.load_harmony_encoding("HarmonyGptOss")
@@ -239,6 +295,46 @@ def test_chat_completions_bridge_speaks_the_openai_sdk_types(lib: ModuleType) ->
     assert info.value.status == "invalid_json"
     with pytest.raises(lib.HarmonyError):
         cc.ChatStream(colour="blue")  # unknown option
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"tool_call_id_seed": 7},
+        {"id": "chatcmpl-1", "created": 1, "model": "gpt-oss", "tool_call_id_seed": 7},
+        # Quotes, escapes and the text that follows the id and model in a chunk, in them.
+        {"id": 'a"b\\c,"choices":[{"index":0,"delta":{', "created": 2**40, "model": "m\u2028😊\x01", "tool_call_id_seed": 7},
+    ],
+)
+def test_chat_stream_chunks_are_what_json_loads_makes(lib: ModuleType, options: dict) -> None:
+    """ChatStream builds its chunk dicts in the extension (a template for the part before the
+    delta, its own JSON reader for the rest); they equal json.loads of the chunks' JSON, key
+    order included, for text with escapes, control characters, non-BMP characters, reasoning,
+    preambles and tool calls."""
+    from libharmony import _libharmony
+    from libharmony import chat_completions as cc
+
+    enc = lib.load_harmony_encoding("HarmonyGptOss")
+    text = (
+        '<|channel|>analysis<|message|>Quote " backslash \\ tab \t nl \n ctl \x01\x1f é 😊 𝄞 \u2028<|end|>'
+        "<|start|>assistant<|channel|>commentary<|message|>Let me check.<|end|>"
+        "<|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>"
+        '{"city": "Par\\"is", "n": [1, 2.5e3, -0.0, true, null]}<|call|>'
+        '<|start|>assistant<|channel|>final<|message|>Done: "42" \\o/ 😊<|return|>'
+    )
+    tokens = enc.encode(text, allowed_special="all")
+    blob = json.dumps(options)
+    ours, raw = cc.ChatStream(**options), _libharmony.ChatStream(blob)
+    got = [ours.process(t) for t in tokens] + [ours.finish()]
+    want = [None if r is None else json.loads(r) for r in (raw.process(t) for t in tokens)] + [json.loads(raw.finish())]
+    assert got == want
+    assert [json.dumps(c) for c in got] == [json.dumps(c) for c in want]  # key order too
+    assert sum(c is not None for c in got) > 20
+    # Each chunk is a dict of its own.
+    chunks = [c for c in got if c is not None]
+    chunks[0]["choices"][0]["delta"]["mutated"] = True
+    chunks[0]["id"] = "changed"
+    assert all("mutated" not in c["choices"][0]["delta"] and c["id"] != "changed" for c in chunks[1:])
 
 
 def test_mypy_strict_accepts_a_users_script(tmp_path: Path) -> None:

@@ -782,6 +782,11 @@ class StreamableParser(_libharmony.StreamParser):
         return StreamState(self.state_name)
 
 
+# `process` and `last_content_delta` as descriptors of this class itself (not only of the
+# extension's base class), so that CPython's specialised calls reach them directly.
+_libharmony.install_fast_paths(StreamableParser)
+
+
 def load_harmony_encoding(name: Union[str, HarmonyEncodingName]) -> HarmonyEncoding:
     """The encoding named ``name`` (``HarmonyEncodingName.HARMONY_GPT_OSS``). The vocabulary is
     embedded in the library: nothing is downloaded or read."""

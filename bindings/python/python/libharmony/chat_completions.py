@@ -42,6 +42,11 @@ class ChatStream:
 
     def __init__(self, **options: Any) -> None:
         self._inner = _libharmony.ChatStream(_options(options))
+        # The per-token call goes straight to the extension, which builds the chunk dict
+        # itself (what json.loads makes of the chunk's JSON): no Python frame, no JSON text
+        # parsed in Python. The methods below say what they do (and serve type checkers).
+        self.process = self._inner.process_object  # type: ignore[method-assign]
+        self.finish = self._inner.finish_object  # type: ignore[method-assign]
 
     def __repr__(self) -> str:
         return "<libharmony.chat_completions.ChatStream>"
