@@ -294,15 +294,15 @@ if lang and fox:
       "`go test -bench` counts (ns/op, one op = one token).\n")
     w("| language | call per token | ns/token | over Rust |")
     w("| --- | --- | --- | --- |")
-    w(f"| Rust (in-process) | `StreamParser::process_event` | {rust:.1} | – |")
-    w(f"| Rust → C ABI | `harmony_parser_step` from Rust (criterion) | {rust_c:.1} | {rust_c - rust:+.1} ns |")
-    for key, label in [("C", "C"), ("C (from C++)", "C"), ("C++", "C++ wrapper"), ("Go ParserStep", "Go wrapper")]:
+    w(f"| Rust (in-process) | `StreamParser::process_event` | {rust:.1f} | – |")
+    w(f"| Rust → C ABI | `harmony_parser_step` from Rust (criterion) | {rust_c:.1f} | {rust_c - rust:+.1f} ns |")
+    for key, label in [("C", "C"), ("C (from C++)", "C, in the C++ program"), ("C++", "C++ wrapper"), ("Go ParserStep", "Go wrapper")]:
         if key in got:
             what, ns = got[key]
             what = "`" + what.replace(" (", "` (", 1) if " (" in what else f"`{what}`"
             if key == "Go ParserStep":
                 what = "`StreamParser.Step` (bindings/go `BenchmarkOneCallPerToken/ParserStep`)"
-            w(f"| {label} | {what} | {ns:.1f} | {ns - rust:+.1} ns |")
+            w(f"| {label} | {what} | {ns:.1f} | {ns - rust:+.1f} ns |")
     streams = [("chat", "C chat", "C++ chat", "Go ChatStreamProcess", "`ChatStream.Process` (a Go copy of each chunk)"),
                ("responses", "C responses", "C++ responses", "Go ResponsesStreamProcess", "`ResponsesStream.Process` (a Go copy of each array)")]
     if any(s[1] in got for s in streams):
