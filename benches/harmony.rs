@@ -515,25 +515,40 @@ fn bench_ffi(c: &mut Criterion, rows: &mut Vec<Row>) {
     });
 }
 
+/// benches/c/event_loop.c's completion, token for token (the one benches/cpp/stream_per_token.cpp
+/// and the Go BenchmarkOneCallPerToken feed too): `<|channel|>final<|message|>`, one English
+/// sentence repeated, `<|return|>`, 32,768 tokens in all. Few distinct tokens (warm caches),
+/// unlike `completion(32768)`.
+fn event_loop_tokens() -> Vec<u32> {
+    const N: usize = 32768;
+    let unit = "The quick brown fox jumps over the lazy dog, and then it rests in the shade. ";
+    let body = harmony::tokenizer::encode(&unit.repeat(4000), harmony::AllowedSpecial::None);
+    assert!(body.len() >= N);
+    let mut t = vec![200005, 17196, 200008]; // <|channel|>final<|message|>
+    t.extend_from_slice(&body[..N - 4]);
+    t.push(200002); // <|return|>
+    t
+}
+
 /// The per-token event path (issue 14): `StreamParser::process_event` in Rust and one
-/// `harmony_parser_step` per token through the C ABI, on the same 32k-token completion.
+/// `harmony_parser_step` per token through the C ABI, on the same 32k-token completion (and on
+/// event_loop.c's, for the per-language table of benches/RESULTS.md).
 fn bench_event(c: &mut Criterion, rows: &mut Vec<Row>) {
     use harmony::ffi::parser::{harmony_parser, harmony_parser_event, harmony_parser_free, harmony_parser_new, harmony_parser_step};
     use harmony::ffi::{harmony_encoding, harmony_encoding_free, harmony_encoding_new, harmony_status};
     use std::ptr::{null, null_mut};
 
-    let tokens = completion(32768);
     let mut enc: *const harmony_encoding = null();
     // SAFETY: valid out-pointers; NULL error pointer is allowed.
     assert!(unsafe { harmony_encoding_new(null(), &mut enc, null_mut()) } == harmony_status::HARMONY_OK);
-    let stream_c = || {
+    let stream_c = |tokens: &[u32]| {
         let mut p: *mut harmony_parser = null_mut();
         // SAFETY: `enc` is a live handle; `p` is used by this thread only and freed once.
         unsafe {
             assert!(harmony_parser_new(enc, 1, 0, &mut p, null_mut()) == harmony_status::HARMONY_OK);
             let mut ev = std::mem::MaybeUninit::<harmony_parser_event>::uninit();
             let mut bytes = 0usize;
-            for &t in &tokens {
+            for &t in tokens {
                 if harmony_parser_step(p, t, ev.as_mut_ptr(), null_mut()) != harmony_status::HARMONY_OK {
                     panic!("harmony_parser_step failed");
                 }
@@ -543,19 +558,25 @@ fn bench_event(c: &mut Criterion, rows: &mut Vec<Row>) {
             bytes
         }
     };
-    let stream_rust = || {
+    let stream_rust = |tokens: &[u32]| {
         let mut p = StreamParser::new(Some(Role::Assistant), ParseOptions::default());
         let mut bytes = 0usize;
-        for &t in &tokens {
+        for &t in tokens {
             bytes += p.process_event(t).unwrap().delta.map_or(0, str::len);
         }
         bytes
     };
-    let label = format!("{} tokens", human_tokens(tokens.len()));
+    let prose = completion(32768);
+    let fox = event_loop_tokens();
+    let label = format!("{} tokens", human_tokens(prose.len()));
+    let fox_label = format!("{} tokens (event_loop.c)", human_tokens(fox.len()));
     let mut g = c.benchmark_group("event");
-    g.throughput(Throughput::Elements(tokens.len() as u64));
-    g.bench_function(BenchmarkId::new("Rust process_event", &label), |b| measure(b, "event/rust", stream_rust));
-    g.bench_function(BenchmarkId::new("C harmony_parser_step", &label), |b| measure(b, "event/c", stream_c));
+    g.throughput(Throughput::Elements(prose.len() as u64));
+    g.bench_function(BenchmarkId::new("Rust process_event", &label), |b| measure(b, "event/rust", || stream_rust(&prose)));
+    g.bench_function(BenchmarkId::new("C harmony_parser_step", &label), |b| measure(b, "event/c", || stream_c(&prose)));
+    g.throughput(Throughput::Elements(fox.len() as u64));
+    g.bench_function(BenchmarkId::new("Rust process_event", &fox_label), |b| measure(b, "event/rust_fox", || stream_rust(&fox)));
+    g.bench_function(BenchmarkId::new("C harmony_parser_step", &fox_label), |b| measure(b, "event/c_fox", || stream_c(&fox)));
     g.finish();
     // SAFETY: created above, freed once.
     unsafe { harmony_encoding_free(enc) };
@@ -564,25 +585,27 @@ fn bench_event(c: &mut Criterion, rows: &mut Vec<Row>) {
         input: format!("stream one message, {label}"),
         ours_key: "event/rust".into(),
         other_key: "ffi/rust".into(),
-        ours_units: tokens.len() as f64,
-        other_units: tokens.len() as f64,
+        ours_units: prose.len() as f64,
+        other_units: prose.len() as f64,
         unit: "token",
-        ours_tokens: Some(tokens.len() as f64),
+        ours_tokens: Some(prose.len() as f64),
         kind: Kind::Overhead,
         note: "StreamParser::process_event (delta + flags + header views) vs process + last_content_delta".into(),
     });
-    rows.push(Row {
-        op: "event per token, C ABI",
-        input: format!("stream one message, {label}"),
-        ours_key: "event/c".into(),
-        other_key: "event/rust".into(),
-        ours_units: tokens.len() as f64,
-        other_units: tokens.len() as f64,
-        unit: "token",
-        ours_tokens: Some(tokens.len() as f64),
-        kind: Kind::Overhead,
-        note: "one harmony_parser_step per token (fills harmony_parser_event) vs StreamParser::process_event".into(),
-    });
+    for (input, ours, other, n) in [(&label, "event/c", "event/rust", prose.len()), (&fox_label, "event/c_fox", "event/rust_fox", fox.len())] {
+        rows.push(Row {
+            op: "event per token, C ABI",
+            input: format!("stream one message, {input}"),
+            ours_key: ours.into(),
+            other_key: other.into(),
+            ours_units: n as f64,
+            other_units: n as f64,
+            unit: "token",
+            ours_tokens: Some(n as f64),
+            kind: Kind::Overhead,
+            note: "one harmony_parser_step per token (fills harmony_parser_event) vs StreamParser::process_event".into(),
+        });
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -733,6 +756,161 @@ fn bench_chat_stream(c: &mut Criterion, rows: &mut Vec<Row>) {
         ours_tokens: Some(tokens.len() as f64),
         kind: Kind::Speedup,
         note: "harmony_chat_stream_next (borrowed chunk) vs harmony_chat_stream_process (a caller-owned copy per chunk)".into(),
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses stream through the C ABI (issue 18: the same completion as the chat stream, one
+// token per call, the stream created beforehand as a server would; goal <= 300 ns per token)
+
+fn bench_responses_stream(c: &mut Criterion, rows: &mut Vec<Row>) {
+    use harmony::ffi::responses::{harmony_responses_stream, harmony_responses_stream_finish, harmony_responses_stream_free, harmony_responses_stream_new, harmony_responses_stream_next, harmony_responses_stream_process};
+    use harmony::ffi::{harmony_encoding, harmony_encoding_free, harmony_encoding_new, harmony_status, harmony_string, harmony_string_free};
+    use std::ffi::c_char;
+    use std::ptr::{null, null_mut};
+
+    let tokens = chat_completion_tokens();
+    let mut enc: *const harmony_encoding = null();
+    // SAFETY: valid out-pointers; NULL error pointer is allowed.
+    assert!(unsafe { harmony_encoding_new(null(), &mut enc, null_mut()) } == harmony_status::HARMONY_OK);
+    let opts = br#"{"model":"gpt-oss-120b","id":"resp_bench","created_at":1764547200}"#;
+    let new_stream = || {
+        let mut s: *mut harmony_responses_stream = null_mut();
+        // SAFETY: `enc` is live; the options are `opts.len()` bytes of UTF-8.
+        let st = unsafe { harmony_responses_stream_new(enc, opts.as_ptr().cast(), opts.len(), &mut s, null_mut()) };
+        assert!(st == harmony_status::HARMONY_OK);
+        s
+    };
+    let finish = |s: *mut harmony_responses_stream| {
+        let mut last = harmony_string { data: null_mut(), len: 0 };
+        // SAFETY: `s` is live; `last` is released right after.
+        unsafe {
+            assert!(harmony_responses_stream_finish(s, &mut last, null_mut()) == harmony_status::HARMONY_OK);
+            let n = last.len;
+            harmony_string_free(&mut last);
+            n
+        }
+    };
+    // The server's loop: feed a token, forward the borrowed events if there are any.
+    let run_next = |s: *mut harmony_responses_stream| {
+        let mut bytes = 0usize;
+        for &t in &tokens {
+            let (mut data, mut len): (*const c_char, usize) = (null(), 0);
+            // SAFETY: `s` is a live stream used by this thread only.
+            if unsafe { harmony_responses_stream_next(s, t, &mut data, &mut len, null_mut()) } != harmony_status::HARMONY_OK {
+                panic!("responses stream failed");
+            }
+            bytes += len;
+        }
+        bytes + finish(s)
+    };
+    // The copying call (one caller-owned JSON array per token, `[]` when none).
+    let run_process = |s: *mut harmony_responses_stream| {
+        let mut bytes = 0usize;
+        for &t in &tokens {
+            let mut events = harmony_string { data: null_mut(), len: 0 };
+            // SAFETY: `s` is a live stream used by this thread only; every array is released.
+            unsafe {
+                if harmony_responses_stream_process(s, t, &mut events, null_mut()) != harmony_status::HARMONY_OK {
+                    panic!("responses stream failed");
+                }
+                bytes += events.len;
+                harmony_string_free(&mut events);
+            }
+        }
+        bytes + finish(s)
+    };
+    // Allocations token by token: which tokens allocate at all.
+    let s = new_stream();
+    let (mut allocs, mut abytes, mut allocating, mut event_bytes) = (0, 0, 0, 0);
+    for &t in &tokens {
+        let (mut data, mut len): (*const c_char, usize) = (null(), 0);
+        // SAFETY: `s` is a live stream used by this thread only.
+        let (a, b, st) = count_allocs(|| unsafe { harmony_responses_stream_next(s, t, &mut data, &mut len, null_mut()) });
+        assert!(st == harmony_status::HARMONY_OK);
+        (allocs, abytes, event_bytes) = (allocs + a, abytes + b, event_bytes + len);
+        allocating += usize::from(a > 0);
+    }
+    let (finish_allocs, _, _) = count_allocs(|| finish(s));
+    // SAFETY: created above, freed once.
+    unsafe { harmony_responses_stream_free(s) };
+    record::fact(
+        "allocations while streaming a Responses completion through harmony_responses_stream_next",
+        format!(
+            "{allocs} allocations ({abytes} bytes) for {} tokens = {:.4} per token, {event_bytes} bytes of events; only {allocating} tokens allocate (those that start the response, open or close an output item, or grow a buffer), none of the other {} (each delta event is written as text into the reused buffer); finish: {finish_allocs} (the response object)",
+            tokens.len(),
+            allocs as f64 / tokens.len() as f64,
+            tokens.len() - allocating
+        ),
+    );
+    let s = new_stream();
+    let (allocs, _, _) = count_allocs(|| run_process(s));
+    // SAFETY: created above, freed once.
+    unsafe { harmony_responses_stream_free(s) };
+    record::fact(
+        "the copying harmony_responses_stream_process",
+        format!("{allocs} allocations for {} tokens = {:.4} per token (one caller-owned array per token)", tokens.len(), allocs as f64 / tokens.len() as f64),
+    );
+    let reference_stream = || {
+        let mut p = StreamableParser::new(reference().clone(), Some(RefRole::Assistant)).unwrap();
+        let mut bytes = 0usize;
+        for &t in &tokens {
+            p.process(t).unwrap();
+            bytes += p.last_content_delta().unwrap().map_or(0, |d| d.len());
+        }
+        bytes
+    };
+
+    let label = format!("{} tokens (reasoning, preamble, call, reasoning, answer)", tokens.len());
+    let mut g = c.benchmark_group("responses_stream");
+    g.throughput(Throughput::Elements(tokens.len() as u64));
+    g.bench_function(BenchmarkId::new("harmony_responses_stream_next", &label), |b| {
+        measure(b, "responses/next", || {
+            let s = new_stream();
+            let n = run_next(s);
+            // SAFETY: created just above.
+            unsafe { harmony_responses_stream_free(s) };
+            n
+        })
+    });
+    g.bench_function(BenchmarkId::new("harmony_responses_stream_process", &label), |b| {
+        measure(b, "responses/process", || {
+            let s = new_stream();
+            let n = run_process(s);
+            // SAFETY: created just above.
+            unsafe { harmony_responses_stream_free(s) };
+            n
+        })
+    });
+    g.bench_function(BenchmarkId::new("reference StreamableParser", &label), |b| {
+        measure(b, "responses/ref", || black_box(reference_stream()))
+    });
+    g.finish();
+    // SAFETY: created above, freed once.
+    unsafe { harmony_encoding_free(enc) };
+    rows.push(Row {
+        op: "responses stream (C ABI)",
+        input: label.clone(),
+        ours_key: "responses/next".into(),
+        other_key: "responses/ref".into(),
+        ours_units: tokens.len() as f64,
+        other_units: tokens.len() as f64,
+        unit: "token",
+        ours_tokens: Some(tokens.len() as f64),
+        kind: Kind::Speedup,
+        note: "harmony_responses_stream_next (events JSON per delta) vs the reference's StreamableParser::process + last_content_delta alone (no events at all)".into(),
+    });
+    rows.push(Row {
+        op: "responses stream, copying call",
+        input: label,
+        ours_key: "responses/next".into(),
+        other_key: "responses/process".into(),
+        ours_units: tokens.len() as f64,
+        other_units: tokens.len() as f64,
+        unit: "token",
+        ours_tokens: Some(tokens.len() as f64),
+        kind: Kind::Speedup,
+        note: "harmony_responses_stream_next (borrowed array) vs harmony_responses_stream_process (a caller-owned copy per token)".into(),
     });
 }
 
@@ -920,6 +1098,7 @@ fn main() {
     bench_ffi(&mut c, &mut rows);
     bench_event(&mut c, &mut rows);
     bench_chat_stream(&mut c, &mut rows);
+    bench_responses_stream(&mut c, &mut rows);
     bench_startup(&mut c, &mut rows);
     bench_grammar(&mut c, &mut rows);
     c.final_summary();

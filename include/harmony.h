@@ -847,6 +847,7 @@ enum harmony_status harmony_responses_stream_new(const struct harmony_encoding *
  * Feeds one completion token. `*events` receives a caller-owned JSON array of the events it
  * produces, in order (`[]` when none: header tokens, an incomplete UTF-8 character). The
  * first call also carries `response.created` and `response.in_progress`.
+ * `harmony_responses_stream_next` is the same without a copy.
  */
 enum harmony_status harmony_responses_stream_process(struct harmony_responses_stream *stream,
                                                      uint32_t token,
@@ -854,9 +855,22 @@ enum harmony_status harmony_responses_stream_process(struct harmony_responses_st
                                                      struct harmony_error **err);
 
 /**
+ * Feeds one completion token, like `harmony_responses_stream_process`, but lends the events:
+ * `*data` points into the stream's one reused buffer (a NUL-terminated JSON array of `*len`
+ * bytes) and stays valid until the next call on the stream; it is NULL with `*len` 0 when the
+ * token produced no event (where `_process` gives `[]`). The per-token hot path: no
+ * allocation per token.
+ */
+enum harmony_status harmony_responses_stream_next(struct harmony_responses_stream *stream,
+                                                  uint32_t token,
+                                                  const char **data,
+                                                  size_t *len,
+                                                  struct harmony_error **err);
+
+/**
  * The tokens that end the reasoning now and open a final answer (`function` NULL) or a call
  * of `function`, as `harmony_parser_force_answer` describes; feed them to
- * `harmony_responses_stream_process` as if sampled. `*out` is caller-owned.
+ * `harmony_responses_stream_process`/`_next` as if sampled. `*out` is caller-owned.
  */
 enum harmony_status harmony_responses_stream_force_answer(const struct harmony_responses_stream *stream,
                                                           const char *function,

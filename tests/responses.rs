@@ -377,6 +377,63 @@ proptest! {
     }
 }
 
+/// The text path (`process_json`, behind `harmony_responses_stream_next` and `_process`) gives
+/// byte for byte the serialisation of `process`'s events, token by token (`None` exactly when
+/// there are none), on `tokens` and then on the same tokens cut before their last one.
+fn assert_text_path_is_the_values_path(tokens: &[u32], options: &ResponsesOptions) {
+    let (mut a, mut b) = (ResponsesStream::new(options.clone()), ResponsesStream::new(options.clone()));
+    for &t in tokens {
+        let values = a.process(t).unwrap();
+        let text = b.process_json(t).unwrap().map(str::to_string);
+        let want = (!values.is_empty()).then(|| Value::Array(values).to_string());
+        assert_eq!(text, want, "token {t} of {tokens:?}");
+    }
+}
+
+#[test]
+fn text_path_escapes_like_serde_json() {
+    // Every control character, quotes and backslashes in text, in a call's arguments and in
+    // the ids (derived from the response id, and the call's declared name).
+    let controls: String = (0u8..0x20).map(char::from).chain("\"\\\u{7f}é🌸".chars()).collect();
+    let o = ResponsesOptions {
+        id: "resp_\"quoted\"\\".into(),
+        response_fields: serde_json::from_value(json!({"tools": named_tools()})).unwrap(),
+        ..opts()
+    };
+    let text = format!(
+        "<|channel|>analysis<|message|>{controls}<|end|><|start|>assistant<|channel|>commentary<|message|>{controls}<|end|>\
+         <|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{{\"a\": \"{controls}\"}}<|call|>\
+         <|start|>assistant<|channel|>analysis to=browser.search code<|message|>{{\"query\": \"x\"}}<|call|>\
+         <|start|>assistant<|channel|>final<|message|>{controls}<|return|>"
+    );
+    let tokens = completion(&text);
+    assert_text_path_is_the_values_path(&tokens, &o);
+    assert_text_path_is_the_values_path(&tokens, &opts());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn text_path_is_the_values_path(outs in prop::collection::vec(out(), 0..5), last in prop::option::of(text()), cut in 0usize..8) {
+        let mut msgs: Vec<Message> = outs.iter().map(message).collect();
+        if let Some(t) = &last {
+            msgs.push(Message::new(Role::Assistant, t.as_str()).with_channel("final"));
+        }
+        let mut model: Vec<u32> = msgs.iter().flat_map(rendered).collect();
+        model.truncate(model.len().saturating_sub(cut));
+        assert_text_path_is_the_values_path(&model, &opts());
+    }
+
+    #[test]
+    fn text_path_on_any_valid_ids(tokens in prop::collection::vec(prop_oneof![
+        0u32..harmony::tokenizer::VOCAB_SIZE,
+        prop::sample::select(vec![200002u32, 200003, 200005, 200006, 200007, 200008, 200012, 173781]),
+    ], 0..60)) {
+        assert_text_path_is_the_values_path(&tokens, &opts());
+    }
+}
+
 /// Regression (found by `round_trip`): a browser call on the analysis channel before the final
 /// answer was dropped with the turn's reasoning, orphaning it; calls are actions and stay.
 #[test]
@@ -569,4 +626,72 @@ fn round_trip_with_a_mapped_name_rerenders_the_models_tokens() {
     let prompt2 = render(req2);
     assert_eq!(&prompt2[..prompt.len()], &prompt[..]);
     assert_eq!(&prompt2[prompt.len()..prompt.len() + turn.len()], &turn[..]);
+}
+
+/// `harmony_responses_stream_next` lends the event arrays `harmony_responses_stream_process`
+/// copies (NULL where `_process` gives `[]`), from one reused buffer, and checks its arguments
+/// like every entry point.
+#[test]
+fn ffi_responses_stream_next_lends_the_same_events() {
+    use harmony::ffi::responses::*;
+    use harmony::ffi::{
+        harmony_encoding, harmony_encoding_free, harmony_encoding_new, harmony_status, harmony_string, harmony_string_free,
+    };
+    use std::ffi::c_char;
+    use std::ptr::{null, null_mut};
+    let tokens = completion("<|channel|>analysis<|message|>Think 日本.<|end|><|start|>assistant<|channel|>commentary to=functions.f <|constrain|>json<|message|>{\"a\": 1}<|call|>");
+    let opts = br#"{"id":"resp_7"}"#;
+    let mut enc: *const harmony_encoding = null();
+    // SAFETY (all blocks): valid pointers as each function documents; each handle freed once.
+    unsafe {
+        assert_eq!(harmony_encoding_new(null(), &mut enc, null_mut()), harmony_status::HARMONY_OK);
+        let (mut a, mut b): (*mut harmony_responses_stream, *mut harmony_responses_stream) = (null_mut(), null_mut());
+        assert_eq!(harmony_responses_stream_new(enc, opts.as_ptr().cast(), opts.len(), &mut a, null_mut()), harmony_status::HARMONY_OK);
+        assert_eq!(harmony_responses_stream_new(enc, opts.as_ptr().cast(), opts.len(), &mut b, null_mut()), harmony_status::HARMONY_OK);
+        let (mut lent, mut copied, mut none) = (Vec::new(), Vec::new(), 0);
+        let mut previous: *const c_char = null();
+        let mut moves = 0;
+        for &t in &tokens {
+            let (mut data, mut len): (*const c_char, usize) = (null(), 7);
+            assert_eq!(harmony_responses_stream_next(a, t, &mut data, &mut len, null_mut()), harmony_status::HARMONY_OK);
+            if !data.is_null() {
+                assert_eq!(*data.add(len), 0, "NUL-terminated");
+                lent.push(String::from_utf8(std::slice::from_raw_parts(data.cast::<u8>(), len).to_vec()).unwrap());
+                if previous != data {
+                    moves += 1; // only when the buffer grows
+                }
+                previous = data;
+            } else {
+                assert_eq!(len, 0);
+                none += 1;
+            }
+            let mut s = harmony_string { data: null_mut(), len: 0 };
+            assert_eq!(harmony_responses_stream_process(b, t, &mut s, null_mut()), harmony_status::HARMONY_OK);
+            let text = String::from_utf8(std::slice::from_raw_parts(s.data.cast::<u8>(), s.len).to_vec()).unwrap();
+            if text != "[]" {
+                copied.push(text);
+            }
+            harmony_string_free(&mut s);
+        }
+        assert_eq!(lent, copied);
+        assert_eq!(lent.len() + none, tokens.len());
+        assert!(none > 0, "header tokens produce no event");
+        assert!(moves <= 3, "one buffer, reused ({moves} moves for {} arrays)", lent.len());
+        let (mut data, mut len): (*const c_char, usize) = (null(), 0);
+        assert_eq!(
+            harmony_responses_stream_next(null_mut(), 1, &mut data, &mut len, null_mut()),
+            harmony_status::HARMONY_ERROR_INVALID_ARGUMENT
+        );
+        assert_eq!(harmony_responses_stream_next(a, 1, null_mut(), &mut len, null_mut()), harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
+        assert_eq!(harmony_responses_stream_next(a, 1, &mut data, null_mut(), null_mut()), harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
+        assert_eq!(harmony_responses_stream_next(a, 201_089, &mut data, &mut len, null_mut()), harmony_status::HARMONY_ERROR_UNKNOWN_TOKEN);
+        assert!(data.is_null() && len == 0);
+        let mut s = harmony_string { data: null_mut(), len: 0 };
+        assert_eq!(harmony_responses_stream_finish(a, &mut s, null_mut()), harmony_status::HARMONY_OK);
+        harmony_string_free(&mut s);
+        assert_eq!(harmony_responses_stream_next(a, 1, &mut data, &mut len, null_mut()), harmony_status::HARMONY_ERROR_INVALID_ARGUMENT);
+        harmony_responses_stream_free(a);
+        harmony_responses_stream_free(b);
+        harmony_encoding_free(enc);
+    }
 }

@@ -2094,6 +2094,18 @@ class ResponsesStream {
     return events.to_string();
   }
 
+  /// Like process(), without a copy: the JSON array is a view into the stream's one reused
+  /// buffer, valid until the next call on this stream, and std::nullopt when the token produced
+  /// no event (where process() returns `[]`). The per-token hot path: no allocation.
+  std::optional<std::string_view> next(std::uint32_t token) {
+    const char* data = nullptr;
+    std::size_t len = 0;
+    detail::ErrorSlot err;
+    err.check(harmony_responses_stream_next(handle(), token, &data, &len, err.out()), "harmony_responses_stream_next");
+    if (!data) return std::nullopt;
+    return std::string_view(data, len);
+  }
+
   /// Ends the stream; returns the JSON array of the last events. A second call throws
   /// Error(HARMONY_ERROR_INVALID_ARGUMENT).
   std::string finish() {
@@ -2105,7 +2117,7 @@ class ResponsesStream {
 
   /// The tokens that end the current message now and open the final answer (`function`
   /// empty) or a call of `function`, as the model would have sampled them: for an engine whose
-  /// reasoning budget ran out. Inject them into the model's context and feed them to process()
+  /// reasoning budget ran out. Inject them into the model's context and feed them to process()/next()
   /// as if sampled. Empty when already inside such a message.
   std::vector<std::uint32_t> force_answer(std::string_view function = {}) const {
     detail::OwnedTokens out;

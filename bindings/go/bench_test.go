@@ -146,3 +146,78 @@ func BenchmarkEncode(b *testing.B) {
 	}
 	reportTokens(b, len(toks))
 }
+
+// eventLoopCompletion is benches/c/event_loop.c's completion, token for token (the same 32,768
+// tokens the C and C++ timings and the Rust bench's "event_loop.c completion" rows feed), so
+// the per-token figures of every language compare directly.
+func eventLoopCompletion(b *testing.B, enc *Encoding) []uint32 {
+	b.Helper()
+	const n = 32768
+	body, err := enc.Encode(strings.Repeat("The quick brown fox jumps over the lazy dog, and then it rests in the shade. ", 4000), false)
+	if err != nil || len(body) < n {
+		b.Fatalf("completion: %v (%d tokens)", err, len(body))
+	}
+	toks := make([]uint32, n)
+	toks[0], toks[1], toks[2] = TokenChannel, 17196, TokenMessage // <|channel|>final<|message|>
+	copy(toks[3:n-1], body)
+	toks[n-1] = TokenReturn
+	return toks
+}
+
+// perToken runs feed once per op (one op is one token) over toks, starting a new stream with
+// open (untimed) at the start of each pass, and reports ns/token.
+func perToken(b *testing.B, toks []uint32, open func() (feed func(uint32) error, done func())) {
+	feed, done := open()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i, j := 0, 0; i < b.N; i, j = i+1, j+1 {
+		if j == len(toks) {
+			b.StopTimer()
+			done()
+			feed, done = open()
+			j = 0
+			b.StartTimer()
+		}
+		if err := feed(toks[j]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	done()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/token")
+}
+
+// BenchmarkOneCallPerToken is the one-call-per-token path over event_loop.c's completion: the
+// parser's Step, and the Chat and Responses streams' Process (each one cgo call per token,
+// returning Go copies). One op is one token.
+func BenchmarkOneCallPerToken(b *testing.B) {
+	enc := benchEncoding(b)
+	toks := eventLoopCompletion(b, enc)
+	b.Run("ParserStep", func(b *testing.B) {
+		perToken(b, toks, func() (func(uint32) error, func()) {
+			p, err := NewStreamParser(enc, RoleAssistant)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return func(t uint32) error { _, err := p.Step(t); return err }, func() { p.Close() }
+		})
+	})
+	b.Run("ChatStreamProcess", func(b *testing.B) {
+		perToken(b, toks, func() (func(uint32) error, func()) {
+			s, err := NewChatStream(enc, &ChatOptions{Model: "gpt-oss-120b", ID: "chatcmpl-bench", Created: 1764547200})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return func(t uint32) error { _, err := s.Process(t); return err }, func() { s.Close() }
+		})
+	})
+	b.Run("ResponsesStreamProcess", func(b *testing.B) {
+		perToken(b, toks, func() (func(uint32) error, func()) {
+			s, err := NewResponsesStream(enc, &ResponsesOptions{Model: "gpt-oss-120b", ID: "resp_bench", CreatedAt: 1764547200})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return func(t uint32) error { _, err := s.Process(t); return err }, func() { s.Close() }
+		})
+	})
+}

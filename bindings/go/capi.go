@@ -21,6 +21,8 @@ typedef struct { harmony_status status; const uint32_t *data; size_t len; } hgo_
 typedef struct { harmony_status status; uint32_t id; } hgo_id_result;
 // One parser step: its status and error, and the delta it produced (borrowed from the parser).
 typedef struct { harmony_status status; harmony_error *err; const char *delta; size_t delta_len; } hgo_step;
+// A chunk or event array a stream lends (valid until its next call; NULL when there is none).
+typedef struct { harmony_status status; harmony_error *err; const char *data; size_t len; } hgo_lent;
 
 static hgo_encoding_result hgo_encoding_new(const char *name) {
 	hgo_encoding_result r = {HARMONY_OK, NULL, NULL};
@@ -211,9 +213,10 @@ static hgo_chat_stream_result hgo_chat_stream_new(const harmony_encoding *enc, c
 
 // Feeding a token and taking its chunk ({NULL, 0} when none) is one cgo call: the per-token
 // hot path of a streaming response.
-static hgo_string_result hgo_chat_stream_process(harmony_chat_stream *s, uint32_t token) {
-	hgo_string_result r = {HARMONY_OK, NULL, {NULL, 0}};
-	r.status = harmony_chat_stream_process(s, token, &r.str, &r.err);
+// The streams' per-token calls lend their output (one cgo call per token, no C allocation).
+static hgo_lent hgo_chat_stream_next(harmony_chat_stream *s, uint32_t token) {
+	hgo_lent r = {HARMONY_OK, NULL, NULL, 0};
+	r.status = harmony_chat_stream_next(s, token, &r.data, &r.len, &r.err);
 	return r;
 }
 
@@ -257,9 +260,9 @@ static hgo_responses_stream_result hgo_responses_stream_new(const harmony_encodi
 	return r;
 }
 
-static hgo_string_result hgo_responses_stream_process(harmony_responses_stream *s, uint32_t token) {
-	hgo_string_result r = {HARMONY_OK, NULL, {NULL, 0}};
-	r.status = harmony_responses_stream_process(s, token, &r.str, &r.err);
+static hgo_lent hgo_responses_stream_next(harmony_responses_stream *s, uint32_t token) {
+	hgo_lent r = {HARMONY_OK, NULL, NULL, 0};
+	r.status = harmony_responses_stream_next(s, token, &r.data, &r.len, &r.err);
 	return r;
 }
 
@@ -567,17 +570,16 @@ func cChatStreamNew(enc encodingPtr, opts []byte) (chatStreamPtr, error) {
 
 func cChatStreamFree(s chatStreamPtr) { C.harmony_chat_stream_free(s) }
 
-// takeChunk is takeString for a chunk that may be absent: nil when the library returned
-// {NULL, 0}.
-func takeChunk(r C.hgo_string_result) ([]byte, error) {
-	if r.str.data == nil {
-		return nil, takeError(r.status, r.err)
+// takeLent copies what a stream lent into Go memory; nil when it lent nothing.
+func takeLent(r C.hgo_lent) ([]byte, error) {
+	if err := takeError(r.status, r.err); err != nil || r.data == nil {
+		return nil, err
 	}
-	return takeString(r)
+	return append([]byte{}, borrowedBytes(r.data, r.len)...), nil
 }
 
 func cChatStreamProcess(s chatStreamPtr, token uint32) ([]byte, error) {
-	return takeChunk(C.hgo_chat_stream_process(s, C.uint32_t(token)))
+	return takeLent(C.hgo_chat_stream_next(s, C.uint32_t(token)))
 }
 
 func cChatStreamFinish(s chatStreamPtr) ([]byte, error) {
@@ -714,7 +716,11 @@ func cResponsesStreamNew(enc encodingPtr, opts []byte) (responsesStreamPtr, erro
 func cResponsesStreamFree(s responsesStreamPtr) { C.harmony_responses_stream_free(s) }
 
 func cResponsesStreamProcess(s responsesStreamPtr, token uint32) ([]byte, error) {
-	return takeString(C.hgo_responses_stream_process(s, C.uint32_t(token)))
+	events, err := takeLent(C.hgo_responses_stream_next(s, C.uint32_t(token)))
+	if err == nil && events == nil {
+		events = []byte("[]") // no event (harmony_responses_stream_process's `[]`)
+	}
+	return events, err
 }
 
 func cResponsesStreamFinish(s responsesStreamPtr) ([]byte, error) {

@@ -13,6 +13,8 @@ use std::sync::Arc;
 /// a time.
 pub struct harmony_responses_stream {
     inner: ResponsesStream,
+    /// The last events lent by `harmony_responses_stream_next`, NUL-terminated (reused).
+    view: Vec<u8>,
     _encoding: Arc<harmony_encoding>,
 }
 
@@ -94,7 +96,7 @@ pub unsafe extern "C" fn harmony_responses_stream_new(
         let out = out_slot(out, "out")?;
         let enc = clone_arc(encoding, "encoding")?;
         let inner = ResponsesStream::new(self::options(options, options_len)?);
-        out.write(into_box(harmony_responses_stream { inner, _encoding: enc }));
+        out.write(into_box(harmony_responses_stream { inner, view: Vec::with_capacity(256), _encoding: enc }));
         Ok(())
     })
 }
@@ -102,6 +104,7 @@ pub unsafe extern "C" fn harmony_responses_stream_new(
 /// Feeds one completion token. `*events` receives a caller-owned JSON array of the events it
 /// produces, in order (`[]` when none: header tokens, an incomplete UTF-8 character). The
 /// first call also carries `response.created` and `response.in_progress`.
+/// `harmony_responses_stream_next` is the same without a copy.
 #[no_mangle]
 pub unsafe extern "C" fn harmony_responses_stream_process(
     stream: *mut harmony_responses_stream,
@@ -112,15 +115,45 @@ pub unsafe extern "C" fn harmony_responses_stream_process(
     boundary(err, || unsafe {
         write_opt(events, EMPTY_STRING);
         let events = out_slot(events, "events")?;
-        let produced = borrow_mut(stream, "stream")?.inner.process(token)?;
-        events.write(events_out(produced));
+        let produced = borrow_mut(stream, "stream")?.inner.process_json(token)?;
+        events.write(string_out(produced.unwrap_or("[]").to_owned()));
+        Ok(())
+    })
+}
+
+/// Feeds one completion token, like `harmony_responses_stream_process`, but lends the events:
+/// `*data` points into the stream's one reused buffer (a NUL-terminated JSON array of `*len`
+/// bytes) and stays valid until the next call on the stream; it is NULL with `*len` 0 when the
+/// token produced no event (where `_process` gives `[]`). The per-token hot path: no
+/// allocation per token.
+#[no_mangle]
+pub unsafe extern "C" fn harmony_responses_stream_next(
+    stream: *mut harmony_responses_stream,
+    token: u32,
+    data: *mut *const c_char,
+    len: *mut usize,
+    err: *mut *mut harmony_error,
+) -> harmony_status {
+    boundary(err, || unsafe {
+        write_opt(data, std::ptr::null());
+        write_opt(len, 0);
+        let (data, len) = (out_slot(data, "data")?, out_slot(len, "len")?);
+        let s = borrow_mut(stream, "stream")?;
+        let produced = s.inner.process_json(token)?.map(|e| {
+            s.view.clear();
+            s.view.extend_from_slice(e.as_bytes());
+            s.view.push(0);
+            e.len()
+        });
+        data.write(produced.map_or(std::ptr::null(), |_| s.view.as_ptr().cast()));
+        len.write(produced.unwrap_or(0));
         Ok(())
     })
 }
 
 /// The tokens that end the reasoning now and open a final answer (`function` NULL) or a call
 /// of `function`, as `harmony_parser_force_answer` describes; feed them to
-/// `harmony_responses_stream_process` as if sampled. `*out` is caller-owned.
+/// `harmony_responses_stream_process`/`_next` as if sampled. `*out` is caller-owned.
 #[no_mangle]
 pub unsafe extern "C" fn harmony_responses_stream_force_answer(
     stream: *const harmony_responses_stream,

@@ -11,6 +11,7 @@ use crate::parse::StreamState;
 use crate::routing::{allows_call, Ending, FunctionNames, OutputParser, Route, Step, ToolChoice};
 use crate::tokenizer::SpecialToken;
 use serde_json::{json, Map, Value};
+use std::fmt::Write;
 
 /// What kind of output item the current Harmony message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +47,8 @@ struct Current {
     kind: Kind,
     output_index: usize,
     item: Value,
+    /// What its delta events say of the item (no map lookup, no escaping per token).
+    ids: DeltaIds,
     text: String,
     /// The recipient (`browser.*` for a web search call).
     recipient: String,
@@ -57,6 +60,8 @@ struct Current {
 pub struct ResponsesStream {
     parser: OutputParser,
     w: Items,
+    /// The events of the last token as JSON text ([`process_json`](Self::process_json); reused).
+    buf: String,
 }
 
 /// The response being built from the parser's steps.
@@ -103,7 +108,7 @@ impl ResponsesStream {
             last_token: None,
             calls: 0,
         };
-        ResponsesStream { parser: OutputParser::new(), w }
+        ResponsesStream { parser: OutputParser::new(), w, buf: String::with_capacity(256) }
     }
 
     /// The tokens that end the reasoning now and open `answer`, as for the Chat bridge
@@ -119,19 +124,45 @@ impl ResponsesStream {
 
     /// Feeds one token; returns the events it produces (often none).
     pub fn process(&mut self, token: u32) -> Result<Vec<Value>> {
-        if self.w.finished {
+        let mut out = Vec::new();
+        self.feed(token, &mut out)?;
+        Ok(out)
+    }
+
+    /// Feeds one token, like [`process`](Self::process), but returns its events as the text
+    /// of a JSON array (the same bytes as serialising `process`'s events), borrowed from the
+    /// stream's one reused buffer until the next call; `None` when the token produced no
+    /// event. The per-token hot path: the delta events are written as text, no JSON value is
+    /// built for them, no allocation per token.
+    pub fn process_json(&mut self, token: u32) -> Result<Option<&str>> {
+        self.buf.clear();
+        let mut out = JsonArray { buf: &mut self.buf, empty: true };
+        // (Split borrows: the parser and the items are fed, the buffer is written.)
+        let (parser, w) = (&mut self.parser, &mut self.w);
+        Self::feed_parts(parser, w, token, &mut out)?;
+        if out.empty {
+            return Ok(None);
+        }
+        self.buf.push(']');
+        Ok(Some(self.buf.as_str()))
+    }
+
+    fn feed(&mut self, token: u32, out: &mut impl Sink) -> Result<()> {
+        Self::feed_parts(&mut self.parser, &mut self.w, token, out)
+    }
+
+    fn feed_parts(parser: &mut OutputParser, w: &mut Items, token: u32, out: &mut impl Sink) -> Result<()> {
+        if w.finished {
             return Err(Error::InvalidArgument("the stream is already finished".into()));
         }
         // A token the vocabulary does not have is bad input (the engine's bug), not model output.
         if token >= crate::tokenizer::VOCAB_SIZE {
             return Err(Error::UnknownToken(token));
         }
-        let mut out = Vec::new();
-        let w = &mut self.w;
-        w.start(&mut out);
+        w.start(out);
         w.last_token = Some(token);
-        self.parser.process(token, |step| w.step(step, &mut out));
-        Ok(out)
+        parser.process(token, |step| w.step(step, out));
+        Ok(())
     }
 
     /// Ends the stream: closes a message left open and returns the last events, ending with
@@ -161,6 +192,158 @@ impl ResponsesStream {
         out.push(w.event(kind, json!({ "response": r })));
         Ok(out)
     }
+}
+
+/// Where the events of a token go: JSON values ([`ResponsesStream::process`]) or JSON text
+/// ([`ResponsesStream::process_json`]).
+trait Sink {
+    fn push(&mut self, event: Value);
+    /// A delta event (what most tokens produce): `{"type", "sequence_number", "item_id",
+    /// "output_index", "delta"}` and the fields of its kind, in that order.
+    fn push_delta(&mut self, kind: DeltaKind, sequence: u64, item: &DeltaIds, delta: &str);
+}
+
+/// The item fields of a delta event: `item_id` and `output_index`, also as the JSON text
+/// between `sequence_number` and `delta` (written once per item).
+#[derive(Debug, Default)]
+struct DeltaIds {
+    id: String,
+    output_index: usize,
+    /// `,"item_id":"…","output_index":N,"delta":`
+    json: String,
+}
+
+impl DeltaIds {
+    fn new(id: &str, output_index: usize) -> Self {
+        let mut json = String::with_capacity(id.len() + 40);
+        json.push_str(",\"item_id\":");
+        push_json_str(&mut json, id);
+        json.push_str(",\"output_index\":");
+        push_u64(&mut json, output_index as u64);
+        json.push_str(",\"delta\":");
+        DeltaIds { id: id.to_string(), output_index, json }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum DeltaKind {
+    Reasoning,
+    Text,
+    Arguments,
+}
+
+impl DeltaKind {
+    fn event_type(self) -> &'static str {
+        match self {
+            DeltaKind::Reasoning => "response.reasoning_text.delta",
+            DeltaKind::Text => "response.output_text.delta",
+            DeltaKind::Arguments => "response.function_call_arguments.delta",
+        }
+    }
+}
+
+impl Sink for Vec<Value> {
+    fn push(&mut self, event: Value) {
+        Vec::push(self, event);
+    }
+
+    fn push_delta(&mut self, kind: DeltaKind, sequence: u64, item: &DeltaIds, delta: &str) {
+        let mut e = json!({
+            "type": kind.event_type(), "sequence_number": sequence,
+            "item_id": item.id, "output_index": item.output_index, "delta": delta,
+        });
+        match kind {
+            DeltaKind::Reasoning => e["content_index"] = json!(0),
+            DeltaKind::Text => {
+                e["content_index"] = json!(0);
+                e["logprobs"] = json!([]);
+            }
+            DeltaKind::Arguments => {}
+        }
+        Vec::push(self, e);
+    }
+}
+
+/// A JSON array written as text, `[` before the first event (the caller closes it).
+struct JsonArray<'a> {
+    buf: &'a mut String,
+    empty: bool,
+}
+
+impl JsonArray<'_> {
+    fn separate(&mut self) {
+        self.buf.push(if self.empty { '[' } else { ',' });
+        self.empty = false;
+    }
+}
+
+impl Sink for JsonArray<'_> {
+    fn push(&mut self, event: Value) {
+        self.separate();
+        // `Value`'s Display is serde_json's compact serialisation.
+        let _ = write!(self.buf, "{event}");
+    }
+
+    fn push_delta(&mut self, kind: DeltaKind, sequence: u64, item: &DeltaIds, delta: &str) {
+        self.separate();
+        let b = &mut *self.buf;
+        b.push_str("{\"type\":\"");
+        b.push_str(kind.event_type());
+        b.push_str("\",\"sequence_number\":");
+        push_u64(b, sequence);
+        b.push_str(&item.json);
+        push_json_str(b, delta);
+        b.push_str(match kind {
+            DeltaKind::Reasoning => ",\"content_index\":0}",
+            DeltaKind::Text => ",\"content_index\":0,\"logprobs\":[]}",
+            DeltaKind::Arguments => "}",
+        });
+    }
+}
+
+/// `n` in decimal (without `fmt`'s machinery: this runs for every token).
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
+}
+
+/// `s` as a JSON string, escaped exactly as serde_json escapes it (`\b`, `\f`, `\n`, `\r`,
+/// `\t`, `\"`, `\\`, other control characters as `\u00xx`), so the text path and the values'
+/// serialisation give the same bytes.
+fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 impl Items {
@@ -200,7 +383,7 @@ impl Items {
         r
     }
 
-    fn start(&mut self, out: &mut Vec<Value>) {
+    fn start(&mut self, out: &mut impl Sink) {
         if !self.started {
             self.started = true;
             let r = self.response("in_progress", false);
@@ -218,7 +401,7 @@ impl Items {
     }
 
     /// Applies one step of the output parser.
-    fn step(&mut self, step: Step<'_>, out: &mut Vec<Value>) {
+    fn step(&mut self, step: Step<'_>, out: &mut impl Sink) {
         if step.started {
             self.open(step.route, out);
         }
@@ -234,7 +417,7 @@ impl Items {
     }
 
     /// A message started: open its output item.
-    fn open(&mut self, route: &Route, out: &mut Vec<Value>) {
+    fn open(&mut self, route: &Route, out: &mut impl Sink) {
         let mut kind = kind(route);
         if let Route::FunctionCall(rendered) = route {
             if !allows_call(&self.tool_choice, self.parallel_tool_calls, self.calls, self.names.declared(rendered)) {
@@ -271,7 +454,7 @@ impl Items {
                 "action": {"type": "search"},
             }),
             Kind::Dropped => {
-                self.current = Some(Current { kind, output_index, item: Value::Null, text: String::new(), recipient });
+                self.current = Some(Current { kind, output_index, item: Value::Null, ids: DeltaIds::default(), text: String::new(), recipient });
                 return;
             }
         };
@@ -290,28 +473,29 @@ impl Items {
             }
             Kind::FunctionCall | Kind::Dropped => {}
         }
-        self.current = Some(Current { kind, output_index, item, text: String::new(), recipient });
+        let ids = DeltaIds::new(item_id.as_str().unwrap_or_default(), output_index);
+        self.current = Some(Current { kind, output_index, item, ids, text: String::new(), recipient });
     }
 
-    fn delta(&mut self, delta: &str, out: &mut Vec<Value>) {
+    fn delta(&mut self, delta: &str, out: &mut impl Sink) {
         let Some(cur) = self.current.as_mut() else {
             return;
         };
         cur.text.push_str(delta);
-        let (kind, index, id) = (cur.kind, cur.output_index, cur.item["id"].clone());
-        let base = json!({"item_id": id, "output_index": index, "delta": delta});
-        let event = match kind {
-            Kind::Reasoning => self.event("response.reasoning_text.delta", with(base, json!({"content_index": 0}))),
-            Kind::Message { .. } => self.event("response.output_text.delta", with(base, json!({"content_index": 0, "logprobs": []}))),
-            Kind::FunctionCall => self.event("response.function_call_arguments.delta", base),
+        let kind = match cur.kind {
+            Kind::Reasoning => DeltaKind::Reasoning,
+            Kind::Message { .. } => DeltaKind::Text,
+            Kind::FunctionCall => DeltaKind::Arguments,
             Kind::WebSearch | Kind::Dropped => return,
         };
-        out.push(event);
+        let sequence = self.sequence;
+        self.sequence += 1;
+        out.push_delta(kind, sequence, &cur.ids, delta);
     }
 
     /// The current message ended (`incomplete`: the tokens ended inside it).
-    fn close(&mut self, incomplete: bool, out: &mut Vec<Value>) {
-        let Some(Current { kind, output_index, mut item, text, recipient }) = self.current.take() else {
+    fn close(&mut self, incomplete: bool, out: &mut impl Sink) {
+        let Some(Current { kind, output_index, mut item, text, recipient, .. }) = self.current.take() else {
             return;
         };
         if kind == Kind::Dropped {

@@ -142,6 +142,36 @@ static void test_stream(const harmony_encoding *enc) {
   CHECK_STATUS(harmony_responses_stream_new(enc, NULL, 0, NULL, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
   CHECK_STATUS(harmony_responses_stream_process(NULL, 1, &s, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
   CHECK_STATUS(harmony_responses_stream_finish(NULL, &s, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+
+  /* harmony_responses_stream_next lends the same arrays (NULL where _process gives "[]"). */
+  harmony_responses_stream *copying = NULL;
+  CHECK_STATUS(harmony_responses_stream_new(enc, "{\"id\":\"resp_7\"}", 15, &st, NULL), HARMONY_OK);
+  CHECK_STATUS(harmony_responses_stream_new(enc, "{\"id\":\"resp_7\"}", 15, &copying, NULL), HARMONY_OK);
+  int lent = 0;
+  for (size_t i = 0; i < c.len; i++) {
+    const char *data = "x";
+    size_t len = 7;
+    CHECK_STATUS(harmony_responses_stream_next(st, c.data[i], &data, &len, NULL), HARMONY_OK);
+    CHECK_STATUS(harmony_responses_stream_process(copying, c.data[i], &s, NULL), HARMONY_OK);
+    if (data) {
+      CHECK(len == s.len && memcmp(data, s.data, len) == 0 && data[len] == 0);
+      lent++;
+    } else {
+      CHECK(len == 0 && strcmp(s.data, "[]") == 0);
+    }
+    harmony_string_free(&s);
+  }
+  CHECK(lent > 3 && (size_t)lent < c.len);
+  const char *data = NULL;
+  size_t len = 0;
+  CHECK_STATUS(harmony_responses_stream_next(NULL, 1, &data, &len, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  CHECK_STATUS(harmony_responses_stream_next(st, 1, NULL, &len, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  CHECK_STATUS(harmony_responses_stream_next(st, 1, &data, NULL, NULL), HARMONY_ERROR_INVALID_ARGUMENT);
+  CHECK_STATUS(harmony_responses_stream_next(st, HARMONY_VOCAB_SIZE, &data, &len, &err), HARMONY_ERROR_UNKNOWN_TOKEN);
+  CHECK(data == NULL && len == 0);
+  harmony_error_free(err);
+  harmony_responses_stream_free(st);
+  harmony_responses_stream_free(copying);
   harmony_tokens_free(&c);
 }
 

@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -75,6 +77,26 @@ TEST(Responses, ParseAndStreamAgree) {
   EXPECT_EQ(std::stoul(done["sequence_number"].text), events + tail.items.size() - 1);
   EXPECT_EQ(done["response"]["output"].items.size(), 3u);
   EXPECT_THROW(stream.finish(), Error);
+}
+
+TEST(Responses, NextLendsWhatProcessCopies) {
+  Encoding enc;
+  std::vector<std::uint32_t> c = enc.encode(kCompletion, true);
+  ResponsesStream lending(enc, R"({"id":"resp_9"})"), copying(enc, R"({"id":"resp_9"})");
+  std::size_t none = 0;
+  for (std::uint32_t t : c) {
+    std::optional<std::string_view> lent = lending.next(t);
+    std::string copied = copying.process(t);
+    if (lent) {
+      EXPECT_EQ(*lent, copied);
+    } else {
+      EXPECT_EQ(copied, "[]");
+      none++;
+    }
+  }
+  EXPECT_GT(none, 0u);
+  EXPECT_EQ(lending.finish(), copying.finish());
+  EXPECT_THROW(lending.next(1), Error);
 }
 
 TEST(Responses, StreamErrorsAndMoves) {
