@@ -10,6 +10,9 @@
 use base64::Engine;
 use std::io::Write;
 
+#[path = "src/tokenizer/hash.rs"]
+mod hash;
+
 /// Special tokens of `o200k_harmony` below the reserved range; every other id in
 /// 199998..=201088 is `<|reserved_{id}|>`.
 const NAMED_SPECIALS: &[(u32, &str)] = &[
@@ -36,6 +39,7 @@ fn main() {
     let src = "assets/o200k_base.tiktoken";
     println!("cargo:rerun-if-changed={src}");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/tokenizer/hash.rs");
     let text = std::fs::read_to_string(src).expect("read assets/o200k_base.tiktoken");
     let mut tokens: Vec<Vec<u8>> = Vec::with_capacity(LAST_TOKEN as usize + 1);
     for (line_no, line) in text.lines().enumerate() {
@@ -75,8 +79,37 @@ fn main() {
     let ordinary = &tokens[..FIRST_SPECIAL as usize];
     let ranks: std::collections::HashMap<&[u8], u32> =
         ordinary.iter().enumerate().map(|(i, t)| (t.as_slice(), i as u32)).collect();
+    write_table(ordinary);
     write_merges(ordinary, &ranks);
     write_chars(ordinary, &ranks);
+}
+
+// Keep in step with src/tokenizer/table.rs.
+const TABLE_SLOT_BITS: u32 = 19;
+const TABLE_ID_BITS: u32 = 18;
+
+/// The encoder's lookup table (`table.bin`: 2^19 `u32` slots, the id plus one and a 14-bit hash
+/// tag, inserted in id order with linear probing) and the two-byte token table (`pairs.bin`:
+/// the id plus one of each two-byte token by `first << 8 | second`, 0: none).
+fn write_table(tokens: &[Vec<u8>]) {
+    let size = 1usize << TABLE_SLOT_BITS;
+    let mut slots = vec![0u32; size];
+    let mut pairs = vec![0u32; 1 << 16];
+    for (id, bytes) in tokens.iter().enumerate() {
+        let id = id as u32;
+        if let [a, b] = bytes[..] {
+            pairs[(a as usize) << 8 | b as usize] = id + 1;
+        }
+        let h = hash::hash(bytes);
+        let (mut i, tag) = ((h >> (64 - TABLE_SLOT_BITS)) as usize, (h as u32) >> TABLE_ID_BITS);
+        while slots[i] != 0 {
+            i = (i + 1) & (size - 1);
+        }
+        slots[i] = (tag << TABLE_ID_BITS) | (id + 1);
+    }
+    let dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(dir.join("table.bin"), slots.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>()).unwrap();
+    std::fs::write(dir.join("pairs.bin"), pairs.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>()).unwrap();
 }
 
 // Keep in step with src/tokenizer/merges.rs.

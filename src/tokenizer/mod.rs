@@ -1,14 +1,16 @@
 //! The `o200k_harmony` tokenizer: embedded vocabulary, linear-time encoding, table decoding.
 //!
 //! One vocabulary exists per process. Decoding reads the embedded table directly and needs no
-//! initialisation; the encoder's lookup table (and, for text that is not all ASCII, the
-//! pre-tokenizer's Unicode class table) are built on first use (once, shared by every thread).
+//! initialisation; so does the encoder's lookup table (`table.rs`, built by `build.rs`); only
+//! the pre-tokenizer's Unicode class table, for text that is not all ASCII, is built on first
+//! use (once, shared by every thread).
 //! No regex runs when encoding: the split pattern is transcribed in `pretokenize.rs`. The
 //! merge table (token pair → merged token, `merges.rs`) is computed by `build.rs` and embedded,
 //! so it costs no start-up work either; a long text remembers the pieces it has merged.
 
 mod bpe;
 mod chars;
+mod hash;
 mod merges;
 mod pretokenize;
 mod special;
