@@ -470,3 +470,33 @@ mod tests {
         assert!(ToolNamespaceConfig::builtin("shell").is_err());
     }
 }
+
+/// Appends `s` as a JSON string literal, escaped exactly as serde_json escapes it (`\b`, `\f`,
+/// `\n`, `\r`, `\t`, `\"`, `\\`, other control characters as `\u00xx`), so the bridges'
+/// text paths and their values' serialisation give the same bytes.
+pub(crate) fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            let _ = fmt::Write::write_fmt(out, format_args!("\\u{b:04x}"));
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}

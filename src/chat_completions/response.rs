@@ -6,6 +6,7 @@
 //! carry, so joining the chunks always gives the response.
 
 use super::{ChatOptions, EngineFinish, ToolChoice};
+use crate::chat::push_json_str;
 use crate::error::{Error, Result};
 use crate::routing::{allows_call, Ending, FunctionNames, OutputParser, Route, Step};
 use crate::tokenizer::SpecialToken;
@@ -85,32 +86,6 @@ impl Ids {
     }
 }
 
-/// Appends `s` as a JSON string literal.
-fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if esc.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.push_str(esc);
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
-}
 
 /// What the non-streaming response collects.
 #[derive(Debug, Clone, Default)]

@@ -167,14 +167,8 @@ pub unsafe extern "C" fn harmony_chat_stream_next(
         write_opt(len, 0);
         let (data, len) = (out_slot(data, "data")?, out_slot(len, "len")?);
         let s = borrow_mut(stream, "stream")?;
-        let produced = s.inner.process(token)?.map(|c| {
-            s.view.clear();
-            s.view.extend_from_slice(c.as_bytes());
-            s.view.push(0);
-            c.len()
-        });
-        data.write(produced.map_or(std::ptr::null(), |_| s.view.as_ptr().cast()));
-        len.write(produced.unwrap_or(0));
+        let produced = s.inner.process(token)?;
+        super::lend(&mut s.view, produced.as_deref(), data, len);
         Ok(())
     })
 }

@@ -548,3 +548,26 @@ mod tests {
         assert_eq!(v, env!("CARGO_PKG_VERSION"));
     }
 }
+
+/// Lends `produced` (a stream's chunk or events, if the token gave any) through `data` / `len`:
+/// copied into the stream's one reused, NUL-terminated buffer `view`, or NULL and 0.
+pub(crate) fn lend(
+    view: &mut Vec<u8>,
+    produced: Option<&str>,
+    data: &mut std::mem::MaybeUninit<*const c_char>,
+    len: &mut std::mem::MaybeUninit<usize>,
+) {
+    match produced {
+        Some(text) => {
+            view.clear();
+            view.extend_from_slice(text.as_bytes());
+            view.push(0);
+            data.write(view.as_ptr().cast());
+            len.write(text.len());
+        }
+        None => {
+            data.write(std::ptr::null());
+            len.write(0);
+        }
+    }
+}

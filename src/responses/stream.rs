@@ -6,6 +6,7 @@
 
 use super::ResponsesOptions;
 use crate::chat_completions::response::fnv1a;
+use crate::chat::push_json_str;
 use crate::error::{Error, Result};
 use crate::parse::StreamState;
 use crate::routing::{allows_call, Ending, FunctionNames, OutputParser, Route, Step, ToolChoice};
@@ -316,35 +317,6 @@ fn push_u64(out: &mut String, mut n: u64) {
     out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
 }
 
-/// `s` as a JSON string, escaped exactly as serde_json escapes it (`\b`, `\f`, `\n`, `\r`,
-/// `\t`, `\"`, `\\`, other control characters as `\u00xx`), so the text path and the values'
-/// serialisation give the same bytes.
-fn push_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    let mut start = 0;
-    for (i, &b) in s.as_bytes().iter().enumerate() {
-        let esc = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if esc.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
-        } else {
-            out.push_str(esc);
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
-}
 
 impl Items {
     fn event(&mut self, kind: &str, fields: Value) -> Value {
