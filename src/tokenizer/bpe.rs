@@ -34,12 +34,27 @@ const WINDOW: usize = 4096;
 /// to merge differently with what follows); must exceed the longest token (128 bytes).
 const MARGIN: usize = 512;
 
+/// Long pieces of ASCII letters (one optional other character first, as the split pattern makes
+/// them) are merged in windows this short, each with the flat scan, which is several times
+/// cheaper per byte than the heap: no token of such a piece is longer than 26 bytes (checked
+/// in the tests), so a window's tokens before its last LETTER_MARGIN bytes nearly always
+/// stand (and [`merge_windows`] is exact whatever the sizes).
+const LETTER_WINDOW: usize = 64;
+const LETTER_MARGIN: usize = 8;
+
 const NO_RANK: u32 = u32::MAX;
+
+/// True for an ASCII letter run with at most one other ASCII character before it.
+fn is_letters(piece: &[u8]) -> bool {
+    piece.len() > 1 && piece[1..].iter().all(u8::is_ascii_alphabetic) && piece[0].is_ascii()
+}
 
 /// Appends the tokens of `piece` (not itself in the vocabulary) to `out`.
 pub(crate) fn encode_piece(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
     if piece.len() < HEAP_THRESHOLD {
         merge_scan(ranks, piece, out)
+    } else if is_letters(piece) {
+        merge_windows(ranks, piece, out, LETTER_WINDOW, LETTER_MARGIN)
     } else if piece.len() <= WINDOW {
         merge_heap(ranks, piece, out)
     } else {
@@ -81,7 +96,7 @@ pub(crate) fn merge_scan(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
 pub(crate) fn encode_str_piece(ranks: &Ranks, piece: &str, out: &mut Vec<u32>) {
     let piece = piece.as_bytes();
     let n = piece.len();
-    if n > WINDOW || n == 0 {
+    if n > WINDOW || n == 0 || (n >= HEAP_THRESHOLD && is_letters(piece)) {
         return encode_piece(ranks, piece, out);
     }
     if n > SCAN_MAX {
@@ -378,7 +393,11 @@ pub(crate) fn merge_windows(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>, win
         let bytes = &piece[pos..end];
         if bytes != window_bytes {
             window.clear();
-            merge_heap(ranks, bytes, &mut window);
+            if bytes.len() < HEAP_THRESHOLD {
+                merge_scan(ranks, bytes, &mut window)
+            } else {
+                merge_heap(ranks, bytes, &mut window)
+            }
             window_bytes = bytes;
         }
         if out.len() > base {
@@ -486,7 +505,39 @@ pub(crate) mod tests {
         }
         v.push(s);
         v.push((0..5000).map(|_| (next() % 256) as u8).collect());
+        // Letter runs (merged in short windows by `encode_piece`): random, and glued words.
+        v.push((0..6000).map(|_| b'a' + (next() % 26) as u8).collect());
+        let words: [&[u8]; 6] = [b"the", b"tion", b"super", b"cal", b"ing", b"Fragil"];
+        let mut glued = b" ".to_vec();
+        while glued.len() < 6000 {
+            glued.extend_from_slice(words[(next() % 6) as usize]);
+        }
+        v.push(glued);
         v
+    }
+
+    #[test]
+    fn letter_runs_have_short_tokens() {
+        // LETTER_WINDOW's premise: no token that is a letter run (as `is_letters` has it) is
+        // longer than 26 bytes, far less than a window less its margin.
+        let longest = (0..crate::tokenizer::FIRST_SPECIAL)
+            .filter_map(token_bytes)
+            .filter(|t| is_letters(t))
+            .map(<[u8]>::len)
+            .max();
+        assert_eq!(longest, Some(26));
+        assert!(26 < LETTER_WINDOW - LETTER_MARGIN);
+    }
+
+    #[test]
+    fn letter_pieces_merge_as_a_whole() {
+        let ranks = super::super::ranks();
+        for input in long_inputs().into_iter().filter(|i| is_letters(i)) {
+            let (mut whole, mut got) = (Vec::new(), Vec::new());
+            merge_heap(ranks, &input, &mut whole);
+            encode_piece(ranks, &input, &mut got);
+            assert_eq!(got, whole);
+        }
     }
 
     #[test]
@@ -495,7 +546,7 @@ pub(crate) mod tests {
         for input in long_inputs() {
             let mut whole = Vec::new();
             merge_heap(ranks, &input, &mut whole);
-            for (window, margin) in [(1, 0), (7, 2), (16, 4), (40, 10), (300, 140), (WINDOW, MARGIN)] {
+            for (window, margin) in [(1, 0), (7, 2), (16, 4), (40, 10), (LETTER_WINDOW, LETTER_MARGIN), (300, 140), (WINDOW, MARGIN)] {
                 let mut got = vec![7]; // tokens already in the output stay untouched
                 merge_windows(ranks, &input, &mut got, window, margin);
                 assert_eq!(got[0], 7);
