@@ -641,30 +641,34 @@ func cachedString(cache string, v C.harmony_view) string {
 	return string(b)
 }
 
-// takeEvent converts an event into Go memory, reusing the strings of prev where unchanged.
-func takeEvent(r C.hgo_event_result, prev *Event) (Event, error) {
+// takeEvent converts an event into Go memory in place, keeping ev's strings where unchanged.
+// (In place: an Event is ~100 bytes, and returning it by value through each layer was most of
+// the Go side's cost per token.)
+func takeEvent(r *C.hgo_event_result, ev *Event) error {
 	if err := takeError(r.status, r.err); err != nil {
-		return Event{Role: RoleNone}, err
+		*ev = Event{Role: RoleNone}
+		return err
 	}
-	ev := r.ev
-	return Event{
-		Flags:        EventFlags(ev.flags),
-		State:        StreamState(ev.state),
-		Role:         Role(ev.role),
-		Delta:        string(borrowedBytes(ev.delta.data, ev.delta.len)),
-		Channel:      cachedString(prev.Channel, ev.channel),
-		Recipient:    cachedString(prev.Recipient, ev.recipient),
-		ContentType:  cachedString(prev.ContentType, ev.content_type),
-		MessageCount: int(ev.message_count),
-	}, nil
+	e := &r.ev
+	ev.Flags = EventFlags(e.flags)
+	ev.State = StreamState(e.state)
+	ev.Role = Role(e.role)
+	ev.Delta = string(borrowedBytes(e.delta.data, e.delta.len))
+	ev.Channel = cachedString(ev.Channel, e.channel)
+	ev.Recipient = cachedString(ev.Recipient, e.recipient)
+	ev.ContentType = cachedString(ev.ContentType, e.content_type)
+	ev.MessageCount = int(e.message_count)
+	return nil
 }
 
-func cParserStep(p parserPtr, token uint32, prev *Event) (Event, error) {
-	return takeEvent(C.hgo_parser_step(p, C.uint32_t(token)), prev)
+func cParserStep(p parserPtr, token uint32, ev *Event) error {
+	r := C.hgo_parser_step(p, C.uint32_t(token))
+	return takeEvent(&r, ev)
 }
 
-func cParserStepEOS(p parserPtr, prev *Event) (Event, error) {
-	return takeEvent(C.hgo_parser_step_eos(p), prev)
+func cParserStepEOS(p parserPtr, ev *Event) error {
+	r := C.hgo_parser_step_eos(p)
+	return takeEvent(&r, ev)
 }
 
 func optionalString(v C.harmony_view) *string {

@@ -244,10 +244,10 @@ func (p *StreamParser) Step(token uint32) (Event, error) {
 	if p == nil || p.ptr == nil {
 		return Event{Role: RoleNone}, ErrClosed
 	}
-	ev, err := cParserStep(p.ptr, token, &p.event)
+	err := cParserStep(p.ptr, token, &p.event)
 	runtime.KeepAlive(p)
-	p.event, p.hasDelta = ev, false
-	return ev, err
+	p.hasDelta = false
+	return p.event, err
 }
 
 // StepEOS signals the end of the stream like ProcessEOS and returns what it did
@@ -256,10 +256,10 @@ func (p *StreamParser) StepEOS() (Event, error) {
 	if p == nil || p.ptr == nil {
 		return Event{Role: RoleNone}, ErrClosed
 	}
-	ev, err := cParserStepEOS(p.ptr, &p.event)
+	err := cParserStepEOS(p.ptr, &p.event)
 	runtime.KeepAlive(p)
-	p.event, p.hasDelta = ev, false
-	return ev, err
+	p.hasDelta = false
+	return p.event, err
 }
 
 // Message returns completed message i (0 <= i < MessageCount) without going through JSON.
