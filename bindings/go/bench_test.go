@@ -211,6 +211,26 @@ func BenchmarkOneCallPerToken(b *testing.B) {
 			return func(t uint32) error { _, err := s.Process(t); return err }, func() { s.Close() }
 		})
 	})
+	b.Run("ChatStreamAppendProcess", func(b *testing.B) {
+		perToken(b, toks, func() (func(uint32) error, func()) {
+			s, err := NewChatStream(enc, &ChatOptions{Model: "gpt-oss-120b", ID: "chatcmpl-bench", Created: 1764547200})
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf := make([]byte, 0, 512)
+			return func(t uint32) error { _, _, err := s.AppendProcess(buf[:0], t); return err }, func() { s.Close() }
+		})
+	})
+	b.Run("ResponsesStreamAppendProcess", func(b *testing.B) {
+		perToken(b, toks, func() (func(uint32) error, func()) {
+			s, err := NewResponsesStream(enc, &ResponsesOptions{Model: "gpt-oss-120b", ID: "resp_bench", CreatedAt: 1764547200})
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf := make([]byte, 0, 2048)
+			return func(t uint32) error { _, _, err := s.AppendProcess(buf[:0], t); return err }, func() { s.Close() }
+		})
+	})
 	b.Run("ResponsesStreamProcess", func(b *testing.B) {
 		perToken(b, toks, func() (func(uint32) error, func()) {
 			s, err := NewResponsesStream(enc, &ResponsesOptions{Model: "gpt-oss-120b", ID: "resp_bench", CreatedAt: 1764547200})

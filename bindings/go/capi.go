@@ -582,6 +582,26 @@ func cChatStreamProcess(s chatStreamPtr, token uint32) ([]byte, error) {
 	return takeLent(C.hgo_chat_stream_next(s, C.uint32_t(token)))
 }
 
+// appendLent appends what the library lent (nil data: nothing) to dst; ok reports whether
+// it lent anything.
+func appendLent(dst []byte, r C.hgo_lent) ([]byte, bool, error) {
+	if err := takeError(r.status, r.err); err != nil {
+		return dst, false, err
+	}
+	if r.data == nil {
+		return dst, false, nil
+	}
+	return append(dst, borrowedBytes(r.data, r.len)...), true, nil
+}
+
+func cChatStreamAppend(dst []byte, s chatStreamPtr, token uint32) ([]byte, bool, error) {
+	return appendLent(dst, C.hgo_chat_stream_next(s, C.uint32_t(token)))
+}
+
+func cResponsesStreamAppend(dst []byte, s responsesStreamPtr, token uint32) ([]byte, bool, error) {
+	return appendLent(dst, C.hgo_responses_stream_next(s, C.uint32_t(token)))
+}
+
 func cChatStreamFinish(s chatStreamPtr) ([]byte, error) {
 	return takeString(C.hgo_chat_stream_finish(s))
 }

@@ -180,6 +180,18 @@ func (s *ChatStream) Process(token uint32) ([]byte, error) {
 	return chunk, err
 }
 
+// AppendProcess is Process appending the chunk to dst instead of returning a new slice (no
+// allocation per token once dst has grown): ok is false, and dst unchanged, when the token
+// produces no chunk.
+func (s *ChatStream) AppendProcess(dst []byte, token uint32) (out []byte, ok bool, err error) {
+	if s == nil || s.ptr == nil {
+		return dst, false, ErrClosed
+	}
+	out, ok, err = cChatStreamAppend(dst, s.ptr, token)
+	runtime.KeepAlive(s)
+	return out, ok, err
+}
+
 // ForceAnswer returns the tokens that end the reasoning now (the reasoning so far stays
 // reasoning_content and the model's next tokens are the answer).
 // The tokens end the current message now and open the final answer (function "") or a call

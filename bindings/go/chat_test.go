@@ -843,3 +843,80 @@ func TestChatToolNamesMapBack(t *testing.T) {
 		t.Errorf("ChatParse = %s, %v", js, err)
 	}
 }
+
+// AppendProcess gives, token by token, what Process gives (appended to what dst held), on a
+// completion with reasoning, text, a tool call and characters split across tokens, for both
+// streams; and the same errors.
+func TestAppendProcessEqualsProcess(t *testing.T) {
+	enc := testEncoding(t)
+	c := mustEncode(t, enc, "<|channel|>analysis<|message|>Think 日本 🎉.<|end|>"+
+		"<|start|>assistant<|channel|>commentary<|message|>Checking.<|end|>"+
+		"<|start|>assistant to=functions.lookup<|channel|>commentary <|constrain|>json<|message|>{\"q\": \"日本\"}<|call|>")
+	c = append([]uint32{127, 102}, c...) // "é" split over two byte tokens: the first gives nothing
+	seed := uint64(1)
+	chatOpts := func() *ChatOptions {
+		return &ChatOptions{ID: "chatcmpl-1", Created: 1_700_000_000, Model: "gpt-oss-20b", ToolCallIDSeed: &seed}
+	}
+	a, errA := NewChatStream(enc, chatOpts())
+	b, errB := NewChatStream(enc, chatOpts())
+	ra, errC := NewResponsesStream(enc, &ResponsesOptions{ID: "resp_1", CreatedAt: 1, Model: "m"})
+	rb, errD := NewResponsesStream(enc, &ResponsesOptions{ID: "resp_1", CreatedAt: 1, Model: "m"})
+	if errA != nil || errB != nil || errC != nil || errD != nil {
+		t.Fatal(errA, errB, errC, errD)
+	}
+	defer a.Close()
+	defer b.Close()
+	defer ra.Close()
+	defer rb.Close()
+	buf, rbuf := []byte("x"), []byte("y")
+	var none, rnone int
+	for i, tok := range c {
+		want, err := a.Process(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := b.AppendProcess(buf[:1], tok)
+		if err != nil || ok != (want != nil) || string(got) != "x"+string(want) {
+			t.Fatalf("chat token %d: AppendProcess = %q, %v, %v; Process = %q", i, got, ok, err, want)
+		}
+		if !ok {
+			none++
+		}
+		buf = got
+		rwant, err := ra.Process(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rgot, rok, err := rb.AppendProcess(rbuf[:1], tok)
+		if err != nil || rok != (string(rwant) != "[]") || (rok && string(rgot) != "y"+string(rwant)) || (!rok && string(rgot) != "y") {
+			t.Fatalf("responses token %d: AppendProcess = %q, %v, %v; Process = %q", i, rgot, rok, err, rwant)
+		}
+		if !rok {
+			rnone++
+		}
+		rbuf = rgot
+	}
+	if none == 0 || rnone == 0 {
+		t.Errorf("no token without a chunk (%d) or without events (%d): the test misses that case", none, rnone)
+	}
+	// The same errors: an id outside the vocabulary, then after Finish, then after Close.
+	_, errP := a.Process(1 << 30)
+	_, _, errQ := b.AppendProcess(nil, 1<<30)
+	if errP == nil || errQ == nil || errP.Error() != errQ.Error() {
+		t.Errorf("unknown token: Process %v, AppendProcess %v", errP, errQ)
+	}
+	if _, err := b.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.AppendProcess(nil, 1); err == nil {
+		t.Error("AppendProcess after Finish succeeded")
+	}
+	b.Close()
+	if _, _, err := b.AppendProcess(nil, 1); !errors.Is(err, ErrClosed) {
+		t.Errorf("AppendProcess after Close: %v", err)
+	}
+	rb.Close()
+	if _, _, err := rb.AppendProcess(nil, 1); !errors.Is(err, ErrClosed) {
+		t.Errorf("responses AppendProcess after Close: %v", err)
+	}
+}

@@ -122,6 +122,18 @@ func (s *ResponsesStream) Process(token uint32) ([]byte, error) {
 	return events, err
 }
 
+// AppendProcess is Process appending the JSON array of the token's events to dst instead of
+// returning a new slice (no allocation per token once dst has grown): ok is false, and dst
+// unchanged, when the token produces no event (where Process returns "[]").
+func (s *ResponsesStream) AppendProcess(dst []byte, token uint32) (out []byte, ok bool, err error) {
+	if s == nil || s.ptr == nil {
+		return dst, false, ErrClosed
+	}
+	out, ok, err = cResponsesStreamAppend(dst, s.ptr, token)
+	runtime.KeepAlive(s)
+	return out, ok, err
+}
+
 // Finish ends the stream and returns the JSON array of the last events, ending with
 // response.completed, or response.incomplete when the tokens ended inside a message. A second
 // Finish, or Process after Finish, is StatusInvalidArgument.
