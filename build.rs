@@ -82,6 +82,52 @@ fn main() {
     write_table(ordinary);
     write_merges(ordinary, &ranks);
     write_chars(ordinary, &ranks);
+    write_classes();
+}
+
+// Keep in step with src/tokenizer/pretokenize.rs (whose tests compare every code point with
+// the regex crate).
+const CLASS_FLAGS: [(u8, &str); 5] = [
+    (1, r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]"),
+    (2, r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"),
+    (4, r"\p{L}"),
+    (8, r"\p{N}"),
+    (16, r"\s"),
+];
+const CLASS_CRLF: u8 = 32;
+
+/// The pre-tokenizer's class flags of every code point, from `regex-syntax`'s Unicode tables
+/// (the crate the regex engines use): `class_index.bin`, one `u16` block number per 256 code
+/// points, and `class_blocks.bin`, the distinct 256-byte blocks.
+fn write_classes() {
+    use regex_syntax::hir::{Class, HirKind};
+    const CPS: usize = 0x11_0000;
+    let mut flat = vec![0u8; CPS];
+    for (flag, pattern) in CLASS_FLAGS {
+        let hir = regex_syntax::Parser::new().parse(pattern).expect("class pattern parses");
+        let HirKind::Class(Class::Unicode(c)) = hir.kind() else { panic!("{pattern} is a Unicode class") };
+        for r in c.ranges() {
+            for f in &mut flat[r.start() as usize..=r.end() as usize] {
+                *f |= flag;
+            }
+        }
+    }
+    flat[b'\r' as usize] |= CLASS_CRLF;
+    flat[b'\n' as usize] |= CLASS_CRLF;
+    let mut index: Vec<u8> = Vec::with_capacity(2 * (CPS >> 8));
+    let mut blocks: Vec<u8> = Vec::new();
+    let mut ids: std::collections::HashMap<&[u8], u16> = std::collections::HashMap::new();
+    for block in flat.chunks(256) {
+        let next = ids.len() as u16;
+        let id = *ids.entry(block).or_insert_with(|| {
+            blocks.extend_from_slice(block);
+            next
+        });
+        index.extend_from_slice(&id.to_le_bytes());
+    }
+    let dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(dir.join("class_index.bin"), index).unwrap();
+    std::fs::write(dir.join("class_blocks.bin"), blocks).unwrap();
 }
 
 // Keep in step with src/tokenizer/table.rs.

@@ -1,9 +1,8 @@
 //! The `o200k_harmony` tokenizer: embedded vocabulary, linear-time encoding, table decoding.
 //!
 //! One vocabulary exists per process. Decoding reads the embedded table directly and needs no
-//! initialisation; so does the encoder's lookup table (`table.rs`, built by `build.rs`); only
-//! the pre-tokenizer's Unicode class table, for text that is not all ASCII, is built on first
-//! use (once, shared by every thread).
+//! initialisation; neither do the encoder's lookup table (`table.rs`) and the pre-tokenizer's
+//! Unicode class table (`pretokenize.rs`), both built by `build.rs` and embedded.
 //! No regex runs when encoding: the split pattern is transcribed in `pretokenize.rs`. The
 //! merge table (token pair → merged token, `merges.rs`) is computed by `build.rs` and embedded,
 //! so it costs no start-up work either; a long text remembers the pieces it has merged.

@@ -5,9 +5,9 @@
 //! fancy-regex, which can fail or panic on long inputs). [`Pieces`] is a direct transcription
 //! of the pattern's leftmost-first semantics over per-character classes: each code point gets
 //! a byte of flags (`[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]`, `[\p{Ll}\p{Lm}\p{Lo}\p{M}]`, `\p{L}`,
-//! `\p{N}`, `\s`), from a two-level table built once from `regex-syntax`'s Unicode tables
-//! (the same crate and version the regex engines use), or from a constant table for ASCII, so
-//! ASCII-only text never builds anything. Each alternative is decided by scanning runs of one
+//! `\p{N}`, `\s`), from a two-level table built by `build.rs` from `regex-syntax`'s Unicode
+//! tables (the same crate and version the regex engines use) and embedded, or from a constant
+//! table for ASCII. Each alternative is decided by scanning runs of one
 //! class, so every piece costs time linear in its length whatever the script (a page of
 //! Chinese is a few long pieces; the regex engine re-entered its automaton at every piece).
 //!
@@ -16,6 +16,7 @@
 //! character of every class combination Unicode has, on random text, and check the class
 //! table against the regex for every code point.
 
+#[cfg(test)]
 use std::sync::OnceLock;
 
 /// The o200k split pattern without its look-ahead alternative (`\s+(?!\S)` is emulated: a run
@@ -75,12 +76,14 @@ static ASCII: [u8; 128] = {
     t
 };
 
-/// Flags of every code point: `blocks[index[cp >> 8]][cp & 255]`.
-struct Classes {
-    index: Box<[u16]>,
-    blocks: Box<[u8]>,
-}
+/// Flags of every code point, `BLOCKS[INDEX[cp >> 8] * 256 + (cp & 255)]` (built by `build.rs`
+/// from `regex-syntax`'s Unicode tables and embedded: nothing is built at run time).
+static INDEX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/class_index.bin"));
+static BLOCKS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/class_blocks.bin"));
 
+struct Classes;
+
+#[cfg(test)]
 fn class_ranges(pattern: &str) -> Vec<(u32, u32)> {
     use regex_syntax::hir::{Class, HirKind};
     let hir = regex_syntax::Parser::new().parse(pattern).expect("class pattern parses");
@@ -91,42 +94,16 @@ fn class_ranges(pattern: &str) -> Vec<(u32, u32)> {
 }
 
 impl Classes {
-    fn build() -> Classes {
-        const CPS: usize = 0x11_0000;
-        let mut flat = vec![0u8; CPS];
-        for (flag, pattern) in FLAG_CLASSES {
-            for (a, b) in class_ranges(pattern) {
-                for f in &mut flat[a as usize..=b as usize] {
-                    *f |= flag;
-                }
-            }
-        }
-        flat[b'\r' as usize] |= CRLF;
-        flat[b'\n' as usize] |= CRLF;
-        let mut index = Vec::with_capacity(CPS >> 8);
-        let mut blocks: Vec<u8> = Vec::new();
-        let mut ids: std::collections::HashMap<&[u8], u16> = std::collections::HashMap::new();
-        for block in flat.chunks(256) {
-            let next = ids.len() as u16;
-            let id = *ids.entry(block).or_insert_with(|| {
-                blocks.extend_from_slice(block);
-                next
-            });
-            index.push(id);
-        }
-        Classes { index: index.into_boxed_slice(), blocks: blocks.into_boxed_slice() }
-    }
-
     #[inline(always)]
     fn flags(&self, cp: u32) -> u8 {
-        let block = self.index[(cp >> 8) as usize] as usize;
-        self.blocks[(block << 8) | (cp & 255) as usize]
+        let at = 2 * (cp >> 8) as usize;
+        let block = u16::from_le_bytes([INDEX[at], INDEX[at + 1]]) as usize;
+        BLOCKS[(block << 8) | (cp & 255) as usize]
     }
 }
 
 fn classes() -> &'static Classes {
-    static C: OnceLock<Classes> = OnceLock::new();
-    C.get_or_init(Classes::build)
+    &Classes
 }
 
 /// Iterator over the pieces of `text`, as string slices that together cover all of it.
