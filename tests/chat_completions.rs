@@ -628,7 +628,108 @@ mod properties {
             }
             prop_assert!(render_request(&request.to_string(), &opts()).is_ok(), "{}", request);
         }
+
+        /// `process_delta` gives what `process` gives, token for token (a `Content` or
+        /// `Reasoning` text written as the chunk it stands for, byte for byte), with every
+        /// option that changes the chunks, the two calls mixed in one stream, and the same
+        /// last chunk and response.
+        #[test]
+        fn process_delta_is_process(
+            tokens in prop::collection::vec(token(), 0..60),
+            variant in 0usize..4,
+            mix in any::<u64>(),
+        ) {
+            use harmony::chat_completions::{ChatStream, Delta, ReasoningField, ToolChoice};
+            let mut o = ChatOptions { tool_call_id_seed: Some(3), id: "a\"b".into(), model: "m😊".into(), ..ChatOptions::default() };
+            match variant {
+                1 => o.reasoning_field = ReasoningField::Reasoning,
+                2 => o.tool_choice = ToolChoice::None,
+                3 => o.parallel_tool_calls = false,
+                _ => {}
+            }
+            let (mut a, mut b, mut c) = (ChatStream::new(o.clone()), ChatStream::new(o.clone()), ChatStream::new(o.clone()));
+            a.accumulate();
+            b.accumulate();
+            let field = o.reasoning_field.as_str();
+            for (i, &t) in tokens.iter().enumerate() {
+                let want = a.process(t).unwrap().map(str::to_string);
+                let prefix = b.chunk_prefix().to_string();
+                let written = |key: &str, text: &str| {
+                    format!("{prefix}\"{key}\":{}}},\"finish_reason\":null}}]}}", serde_json::to_string(text).unwrap())
+                };
+                let got = match b.process_delta(t).unwrap() {
+                    Delta::None => None,
+                    Delta::Content(text) => Some(written("content", text)),
+                    Delta::Reasoning(text) => Some(written(field, text)),
+                    Delta::Json(json) => Some(json.to_string()),
+                };
+                prop_assert_eq!(&got, &want, "token {} of {:?}", i, tokens);
+                // The two calls share the stream's state.
+                let mixed = if mix >> (i % 64) & 1 == 1 {
+                    c.process(t).unwrap().map(str::to_string)
+                } else {
+                    match c.process_delta(t).unwrap() {
+                        Delta::None => None,
+                        Delta::Content(text) => Some(written("content", text)),
+                        Delta::Reasoning(text) => Some(written(field, text)),
+                        Delta::Json(json) => Some(json.to_string()),
+                    }
+                };
+                prop_assert_eq!(&mixed, &want, "mixed, token {} of {:?}", i, tokens);
+            }
+            prop_assert!(b.process_delta(harmony::tokenizer::VOCAB_SIZE).is_err());
+            let last = a.finish().unwrap().to_string();
+            prop_assert_eq!(b.finish().unwrap(), last.as_str());
+            prop_assert_eq!(c.finish().unwrap(), last.as_str());
+            prop_assert_eq!(a.response(), b.response());
+            prop_assert!(b.process_delta(1).is_err());
+        }
     }
+}
+
+/// The realistic shapes: reasoning, a preamble, a call, an answer, text with escapes; every
+/// chunk but the role's and the call's is a plain `Content` / `Reasoning` delta, equal to the
+/// chunk `process` writes.
+#[test]
+fn process_delta_takes_the_common_chunks_without_json() {
+    use harmony::chat_completions::{ChatStream, Delta};
+    let tokens = completion(
+        "<|channel|>analysis<|message|>Think \"hard\" \\ \n\t\u{1} 😊 about it.<|end|>\
+         <|start|>assistant<|channel|>commentary<|message|>Let me check.<|end|>\
+         <|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\":\"Paris\"}<|call|>\
+         <|start|>assistant<|channel|>final<|message|>It is sunny in Paris.<|return|>",
+    );
+    let (mut a, mut b) = (ChatStream::new(seeded()), ChatStream::new(seeded()));
+    let (mut content, mut reasoning, mut json) = (0, 0, 0);
+    for &t in &tokens {
+        let want = a.process(t).unwrap().map(|c| serde_json::from_str::<Value>(c).unwrap());
+        let chunk = |key: &str, text: &str| {
+            let mut c = want.clone().expect("a chunk");
+            c["choices"][0]["delta"] = json!({ key: text });
+            c
+        };
+        let got = match b.process_delta(t).unwrap() {
+            Delta::None => None,
+            Delta::Content(s) => {
+                content += 1;
+                Some(chunk("content", s))
+            }
+            Delta::Reasoning(s) => {
+                reasoning += 1;
+                Some(chunk("reasoning_content", s))
+            }
+            Delta::Json(c) => {
+                json += 1;
+                Some(serde_json::from_str::<Value>(c).unwrap())
+            }
+        };
+        assert_eq!(got, want);
+    }
+    assert_eq!(a.finish().unwrap(), b.finish().unwrap());
+    // The role's chunk, the call's announcement and its arguments' chunks are JSON; the
+    // text of the two turns is not.
+    assert!(content >= 8 && reasoning >= 8, "{content} content, {reasoning} reasoning, {json} JSON");
+    assert!(json >= 2 && json <= 12, "{json} JSON chunks");
 }
 
 #[test]

@@ -30,7 +30,7 @@ pub(crate) mod response;
 
 pub use crate::routing::ToolChoice;
 pub use request::request_to_conversation;
-pub use response::{join_chunks, ChatStream};
+pub use response::{join_chunks, ChatStream, Delta};
 
 use crate::error::{Error, Result};
 use crate::render::{render_for_completion, RenderOptions};

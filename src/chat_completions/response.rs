@@ -96,6 +96,19 @@ struct Accumulated {
     calls: Vec<(String, String, String)>,
 }
 
+/// What one token gives a [`ChatStream::process_delta`] caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delta<'a> {
+    /// No chunk.
+    None,
+    /// A chunk whose delta is `{"content": text}` and nothing else.
+    Content(&'a str),
+    /// A chunk whose delta is `{<reasoning_field>: text}` and nothing else.
+    Reasoning(&'a str),
+    /// Any other chunk, as JSON text (what [`ChatStream::process`] returns).
+    Json(&'a str),
+}
+
 /// Streams completion tokens into `chat.completion.chunk` objects.
 ///
 /// Finish reason (in the last chunk): `tool_calls` when a function call completed — ended
@@ -127,6 +140,8 @@ struct Writer {
     pending_content: String,
     pending_reasoning: String,
     pending_calls: String,
+    /// The text `process_delta` last handed out (a pending field's buffer, swapped).
+    lent: String,
     role_sent: bool,
     target: Target,
     /// The current message has given out text (so a later message of its kind needs "\n").
@@ -161,6 +176,7 @@ impl ChatStream {
             pending_content: String::new(),
             pending_reasoning: String::new(),
             pending_calls: String::new(),
+            lent: String::new(),
             role_sent: false,
             target: Target::Idle,
             has_content: false,
@@ -201,6 +217,42 @@ impl ChatStream {
     /// Feeds one token; returns the chunk it produces, if any (borrowed from the stream's
     /// buffer until the next call).
     pub fn process(&mut self, token: u32) -> Result<Option<&str>> {
+        self.feed(token)?;
+        Ok(if self.w.write_chunk(false) { Some(self.w.close_chunk()) } else { None })
+    }
+
+    /// [`process`](Self::process) for a caller that builds the chunk itself: the common
+    /// chunk — the role already sent, no tool call, only content or only reasoning text —
+    /// comes back as that text ([`Delta::Content`], [`Delta::Reasoning`]), with nothing
+    /// written; every other chunk as the JSON text `process` returns ([`Delta::Json`]). The
+    /// chunk of a `Content(text)` is the JSON [`chunk_prefix`](Self::chunk_prefix) +
+    /// `"content":` + `text` as a JSON string + `},"finish_reason":null}]}` (for `Reasoning`
+    /// the key is the `reasoning_field`). The stream's state after either call is the same,
+    /// so the two may be mixed.
+    pub fn process_delta(&mut self, token: u32) -> Result<Delta<'_>> {
+        self.feed(token)?;
+        let w = &mut self.w;
+        if w.role_sent && w.pending_calls.is_empty() {
+            match (w.pending_content.is_empty(), w.pending_reasoning.is_empty()) {
+                (true, true) => return Ok(Delta::None),
+                // What `write_chunk` would write it from, then clear: the text moves to `lent`
+                // (its buffer swapped in, not copied) and the pending field is emptied.
+                (false, true) => return Ok(Delta::Content(w.lend(true))),
+                (true, false) => return Ok(Delta::Reasoning(w.lend(false))),
+                (false, false) => {}
+            }
+        }
+        Ok(if w.write_chunk(false) { Delta::Json(w.close_chunk()) } else { Delta::None })
+    }
+
+    /// The text every chunk starts with, up to and including the `{` that opens its delta:
+    /// `{"id":…,"object":"chat.completion.chunk","created":…,"model":…,"choices":[{"index":0,"delta":{`.
+    pub fn chunk_prefix(&self) -> &str {
+        &self.w.prefix
+    }
+
+    /// The checks of a token and its parse into the pending fields.
+    fn feed(&mut self, token: u32) -> Result<()> {
         if self.w.finished {
             return Err(Error::InvalidArgument("the stream is already finished".into()));
         }
@@ -211,12 +263,7 @@ impl ChatStream {
         }
         let w = &mut self.w;
         self.parser.process(token, |step| w.emit(step));
-        if w.write_chunk(false) {
-            w.buf.push_str("},\"finish_reason\":null}]}");
-            Ok(Some(w.buf.as_str()))
-        } else {
-            Ok(None)
-        }
+        Ok(())
     }
 
     /// Ends the stream: returns the last chunk, which carries the finish reason (and any
@@ -262,6 +309,21 @@ impl ChatStream {
 }
 
 impl Writer {
+    /// Ends a chunk of `process` in `buf` (not the last one) and returns it.
+    fn close_chunk(&mut self) -> &str {
+        self.buf.push_str("},\"finish_reason\":null}]}");
+        &self.buf
+    }
+
+    /// The pending content (`content`) or reasoning text, taken as `write_chunk` takes it:
+    /// moved into `lent` (the two buffers swapped, so neither allocates again) and returned.
+    fn lend(&mut self, content: bool) -> &str {
+        let pending = if content { &mut self.pending_content } else { &mut self.pending_reasoning };
+        std::mem::swap(pending, &mut self.lent);
+        pending.clear();
+        &self.lent
+    }
+
     /// Writes the chunk for what the token gave (`always`: even when it gave nothing) into
     /// `buf`, without the closing `},"finish_reason":…}]}`; returns whether it wrote one.
     fn write_chunk(&mut self, always: bool) -> bool {

@@ -5,7 +5,7 @@
 //! carrying a `status`. Every Harmony decision is made by the `harmony` crate. Calls whose cost
 //! grows with their input (render, parse, encode, decode, batches) release the GIL.
 
-use harmony::chat_completions::{self, ChatOptions, ChatStream as CoreChatStream};
+use harmony::chat_completions::{self, ChatOptions, ChatStream as CoreChatStream, Delta};
 use harmony::grammar::{self, GrammarFormat, GrammarOptions};
 use harmony::responses::{self, ResponsesOptions, ResponsesStream as CoreResponsesStream};
 use harmony::tokenizer::{self, special_id, special_name, FIRST_SPECIAL, VOCAB_SIZE};
@@ -700,9 +700,14 @@ impl StreamParser {
 // Anything else — keywords, a token that is not an exact int or not a u32, a parser already
 // borrowed (a `process_tokens` running without the GIL) — goes to PyO3's original entry, saved
 // here, so every error and message is the one it raises.
+//
+// `ChatStream.process_object(token)` (bound straight to `chat_completions.ChatStream.process`)
+// has such an entry too: `fast_chat_process`, over a `frozen` class whose state is a
+// `GilCell`, with the same hand-off to PyO3's entry.
 
 static ORIGINAL_PROCESS: std::sync::OnceLock<Py<PyAny>> = std::sync::OnceLock::new();
 static ORIGINAL_DELTA: std::sync::OnceLock<Py<PyAny>> = std::sync::OnceLock::new();
+static ORIGINAL_CHAT_PROCESS: std::sync::OnceLock<Py<PyAny>> = std::sync::OnceLock::new();
 
 const METH_FASTCALL: std::os::raw::c_int = 0x0080;
 
@@ -750,47 +755,35 @@ fn call_original(
     })
 }
 
-/// `StreamParser.process(token)`.
-unsafe extern "C" fn fast_process(
+/// The token of a fastcall `(token)`: one positional argument, an exact int that fits a u32;
+/// `None` for anything else (PyO3's entry then takes the call and raises its own errors).
+/// Caller: holds the GIL; `args` holds `nargs` arguments.
+unsafe fn token_arg(args: *const *mut pyo3::ffi::PyObject, nargs: pyo3::ffi::Py_ssize_t, kwnames: *mut pyo3::ffi::PyObject) -> Option<u32> {
+    use pyo3::ffi;
+    if nargs != 1 || !kwnames.is_null() {
+        return None;
+    }
+    let arg = *args;
+    if ffi::PyLong_CheckExact(arg) == 0 {
+        return None;
+    }
+    let v = ffi::PyLong_AsUnsignedLong(arg);
+    if v == std::os::raw::c_ulong::MAX && !ffi::PyErr_Occurred().is_null() {
+        ffi::PyErr_Clear(); // negative or too large: PyO3's entry raises its error
+        return None;
+    }
+    u32::try_from(v).ok()
+}
+
+/// A fastcall's arguments passed on to PyO3's own entry (`original`).
+unsafe fn call_original_fastcall(
+    original: &std::sync::OnceLock<Py<PyAny>>,
     slf: *mut pyo3::ffi::PyObject,
     args: *const *mut pyo3::ffi::PyObject,
     nargs: pyo3::ffi::Py_ssize_t,
     kwnames: *mut pyo3::ffi::PyObject,
 ) -> *mut pyo3::ffi::PyObject {
-    use pyo3::ffi;
-    if nargs == 1 && kwnames.is_null() {
-        let arg = *args;
-        if ffi::PyLong_CheckExact(arg) != 0 {
-            let v = ffi::PyLong_AsUnsignedLong(arg);
-            if v == std::os::raw::c_ulong::MAX && !ffi::PyErr_Occurred().is_null() {
-                ffi::PyErr_Clear(); // negative or too large: PyO3's entry raises its error
-            } else if let Ok(token) = u32::try_from(v) {
-                // SAFETY: the GIL is held (CPython is calling us); the method descriptor has
-                // checked that `slf` is a StreamParser.
-                let py = Python::assume_gil_acquired();
-                let obj = pyo3::Borrowed::from_ptr(py, slf);
-                let parser: &StreamParser = obj.downcast_unchecked::<StreamParser>().get();
-                let step = match parser.state.0.try_borrow_mut() {
-                    Ok(mut this) => Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| this.step(token)))),
-                    Err(_) => None,
-                };
-                if let Some(step) = step {
-                    return match step {
-                        Ok(Ok(())) => {
-                            ffi::Py_IncRef(slf);
-                            slf
-                        }
-                        Ok(Err(e)) => restore(|| to_py(e)),
-                        Err(payload) => {
-                            let message = panic_message(&*payload);
-                            restore(|| pyo3::panic::PanicException::new_err(message))
-                        }
-                    };
-                }
-            }
-        }
-    }
-    call_original(&ORIGINAL_PROCESS, slf, |orig, obj| {
+    call_original(original, slf, |orig, obj| {
         let py = obj.py();
         let n = usize::try_from(nargs).unwrap_or(0);
         let names = if kwnames.is_null() { None } else { Some(unsafe { Bound::from_borrowed_ptr(py, kwnames) }) };
@@ -812,6 +805,74 @@ unsafe extern "C" fn fast_process(
     })
 }
 
+/// A panic caught at a fast entry, raised as PyO3 raises one (`PanicException`); NULL.
+fn raise_panic(payload: Box<dyn std::any::Any + Send>) -> *mut pyo3::ffi::PyObject {
+    let message = panic_message(&*payload);
+    restore(|| pyo3::panic::PanicException::new_err(message))
+}
+
+/// `StreamParser.process(token)`.
+unsafe extern "C" fn fast_process(
+    slf: *mut pyo3::ffi::PyObject,
+    args: *const *mut pyo3::ffi::PyObject,
+    nargs: pyo3::ffi::Py_ssize_t,
+    kwnames: *mut pyo3::ffi::PyObject,
+) -> *mut pyo3::ffi::PyObject {
+    use pyo3::ffi;
+    if let Some(token) = token_arg(args, nargs, kwnames) {
+        // SAFETY: the GIL is held (CPython is calling us); the method descriptor has checked
+        // that `slf` is a StreamParser.
+        let py = Python::assume_gil_acquired();
+        let obj = pyo3::Borrowed::from_ptr(py, slf);
+        let parser: &StreamParser = obj.downcast_unchecked::<StreamParser>().get();
+        let step = match parser.state.0.try_borrow_mut() {
+            Ok(mut this) => Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| this.step(token)))),
+            Err(_) => None,
+        };
+        if let Some(step) = step {
+            return match step {
+                Ok(Ok(())) => {
+                    ffi::Py_IncRef(slf);
+                    slf
+                }
+                Ok(Err(e)) => restore(|| to_py(e)),
+                Err(payload) => raise_panic(payload),
+            };
+        }
+    }
+    call_original_fastcall(&ORIGINAL_PROCESS, slf, args, nargs, kwnames)
+}
+
+/// `ChatStream.process_object(token)` (what `chat_completions.ChatStream.process` is bound to).
+unsafe extern "C" fn fast_chat_process(
+    slf: *mut pyo3::ffi::PyObject,
+    args: *const *mut pyo3::ffi::PyObject,
+    nargs: pyo3::ffi::Py_ssize_t,
+    kwnames: *mut pyo3::ffi::PyObject,
+) -> *mut pyo3::ffi::PyObject {
+    if let Some(token) = token_arg(args, nargs, kwnames) {
+        // SAFETY: as in `fast_process` (the descriptor has checked that `slf` is a ChatStream).
+        let py = Python::assume_gil_acquired();
+        let obj = pyo3::Borrowed::from_ptr(py, slf);
+        let stream: &ChatStream = obj.downcast_unchecked::<ChatStream>().get();
+        let result = match stream.state.0.try_borrow_mut() {
+            Ok(mut this) => Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| this.process_object(py, token)))),
+            Err(_) => None,
+        };
+        if let Some(result) = result {
+            return match result {
+                Ok(Ok(chunk)) => chunk,
+                Ok(Err(e)) => {
+                    e.restore(py);
+                    std::ptr::null_mut()
+                }
+                Err(payload) => raise_panic(payload),
+            };
+        }
+    }
+    call_original_fastcall(&ORIGINAL_CHAT_PROCESS, slf, args, nargs, kwnames)
+}
+
 /// Recently returned content deltas as Python strings, so that the delta of a frequent token
 /// is not decoded into a new string at every call: 2048 direct-mapped slots keyed by the
 /// delta's bytes (deltas of up to 16 bytes; longer ones are made each time). About 64 KiB of
@@ -826,8 +887,9 @@ struct DeltaSlot {
     string: *mut pyo3::ffi::PyObject,
 }
 
-// SAFETY: used only from `fast_delta`, which CPython calls with the GIL held (abi3: the GIL
-// serialises every caller), and never while the GIL is released.
+// SAFETY: used only from `fast_delta` and `ChunkObjects::delta_object`, which run with the GIL
+// held (abi3: the GIL serialises every caller), never while it is released, and never one
+// inside the other.
 unsafe impl Sync for DeltaCache {}
 
 static DELTAS: DeltaCache = DeltaCache(std::cell::UnsafeCell::new(Vec::new()));
@@ -905,20 +967,7 @@ fn install_fast_paths(ty: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
     if !ty.is_subclass_of::<StreamParser>()? {
         return Err(pyo3::exceptions::PyTypeError::new_err("install_fast_paths: not a StreamParser type"));
     }
-    use std::ffi::CString;
-    let leak = |s: String| -> PyResult<*const std::os::raw::c_char> {
-        Ok(CString::new(s).map_err(|e| PyValueError::new_err(e.to_string()))?.into_raw())
-    };
-    let process = ty.getattr("process")?;
-    let doc: String = process.getattr("__doc__")?.extract().unwrap_or_default();
-    let signature: String = process.getattr("__text_signature__")?.extract().unwrap_or_else(|_| "($self, token)".into());
-    let def = Box::leak(Box::new(ffi::PyMethodDef {
-        ml_name: leak("process".into())?,
-        // SAFETY: the flags below tell CPython to call it with the fastcall signature.
-        ml_meth: ffi::PyMethodDefPointer { PyCFunction: unsafe { std::mem::transmute::<FastCall, ffi::PyCFunction>(fast_process) } },
-        ml_flags: METH_FASTCALL | ffi::METH_KEYWORDS,
-        ml_doc: leak(format!("process{signature}\n--\n\n{doc}"))?,
-    }));
+    let (process, method) = fast_method(ty, "process", fast_process)?;
     let delta = ty.getattr("last_content_delta")?;
     let delta_doc: Option<String> = delta.getattr("__doc__")?.extract().ok();
     let getset = Box::leak(Box::new(ffi::PyGetSetDef {
@@ -932,14 +981,44 @@ fn install_fast_paths(ty: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
         closure: std::ptr::null_mut(),
     }));
     let py = ty.py();
-    // SAFETY: both definitions are leaked ('static), as CPython requires.
-    let method = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(ty.as_type_ptr(), def))? };
+    // SAFETY: the definition is leaked ('static), as CPython requires.
     let getter = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewGetSet(ty.as_type_ptr(), getset))? };
     let _ = ORIGINAL_PROCESS.set(process.unbind());
     let _ = ORIGINAL_DELTA.set(delta.unbind());
     ty.setattr("process", method)?;
     ty.setattr("last_content_delta", getter)?;
     Ok(())
+}
+
+fn leak(s: String) -> PyResult<*const std::os::raw::c_char> {
+    Ok(std::ffi::CString::new(s).map_err(|e| PyValueError::new_err(e.to_string()))?.into_raw())
+}
+
+/// PyO3's method `name` of `ty` and a `METH_FASTCALL` method descriptor of `ty` calling `f`,
+/// with the same name, signature and doc (to be set over it).
+fn fast_method<'py>(ty: &Bound<'py, pyo3::types::PyType>, name: &str, f: FastCall) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    use pyo3::ffi;
+    let original = ty.getattr(name)?;
+    let doc: String = original.getattr("__doc__")?.extract().unwrap_or_default();
+    let signature: String = original.getattr("__text_signature__")?.extract().unwrap_or_else(|_| "($self, token)".into());
+    let def = Box::leak(Box::new(ffi::PyMethodDef {
+        ml_name: leak(name.into())?,
+        // SAFETY: the flags below tell CPython to call it with the fastcall signature.
+        ml_meth: ffi::PyMethodDefPointer { PyCFunction: unsafe { std::mem::transmute::<FastCall, ffi::PyCFunction>(f) } },
+        ml_flags: METH_FASTCALL | ffi::METH_KEYWORDS,
+        ml_doc: leak(format!("{name}{signature}\n--\n\n{doc}"))?,
+    }));
+    // SAFETY: the definition is leaked ('static), as CPython requires.
+    let method = unsafe { Bound::from_owned_ptr_or_err(ty.py(), ffi::PyDescr_NewMethod(ty.as_type_ptr(), def))? };
+    Ok((original, method))
+}
+
+/// Installs `fast_chat_process` over PyO3's `ChatStream.process_object` (at import, before any
+/// instance: `chat_completions.ChatStream` binds an instance's method once).
+fn install_chat_fast_path(ty: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
+    let (original, method) = fast_method(ty, "process_object", fast_chat_process)?;
+    let _ = ORIGINAL_CHAT_PROCESS.set(original.unbind());
+    ty.setattr("process_object", method)
 }
 
 /// What `force_answer` opens: the final answer, or a call of `function`.
@@ -968,39 +1047,122 @@ fn chat_parse_response(py: Python<'_>, tokens: Vec<u32>, options_json: &str) -> 
 }
 
 /// Completion tokens → `chat.completion.chunk` objects (JSON), one token at a time.
-#[pyclass(module = "libharmony._libharmony")]
+///
+/// `frozen`, its state in a [`GilCell`] like [`StreamParser`]'s, so that `process_object` can
+/// be reached without PyO3's call machinery (see "The streaming hot path" below).
+#[pyclass(module = "libharmony._libharmony", frozen)]
 struct ChatStream {
+    state: GilCell<ChatState>,
+}
+
+struct ChatState {
     inner: CoreChatStream,
     chunks: ChunkObjects,
 }
 
-/// Chunk texts → the dicts `json.loads` makes of them, for `process_object`. Every chunk of a
+/// Chunks → the dicts `json.loads` makes of their JSON, for `process_object`. Every chunk of a
 /// stream but the last starts with the same text up to its delta (id, object, created, model,
 /// `"choices":[{"index":0,"delta":`) and ends with `,"finish_reason":null}]}`: once a chunk
 /// of that shape has been parsed whole, later ones copy its two outer dicts (kept as
-/// templates) and parse only the delta. Anything else is parsed whole, by [`pyjson::loads`]
-/// or, for what that leaves, `json.loads`.
-#[derive(Default)]
+/// templates) and get a delta of their own. A plain content or reasoning delta (the core's
+/// [`Delta::Content`] / [`Delta::Reasoning`], most chunks) is a fresh `{key: text}` dict and
+/// no JSON at all; any other chunk's delta is parsed from its JSON by [`pyjson::loads`], and
+/// what that leaves (and every chunk not of that shape) by `json.loads`.
 struct ChunkObjects {
     keys: pyjson::Keys,
     /// The text up to and including the `{` that opens the delta, and the chunk and choice
     /// dicts of that text (their `choices` and `delta` values to be replaced).
     template: Option<(String, Py<PyDict>, Py<PyDict>)>,
+    /// The stream's `chunk_prefix`.
+    prefix: String,
+    /// Interned keys: `content`, the reasoning field, `delta`, `choices` (the last two then
+    /// the templates' own).
+    content_key: Py<PyString>,
+    reasoning_key: Py<PyString>,
+    delta_key: Py<PyString>,
+    choices_key: Py<PyString>,
 }
 
 const CHUNK_CHOICES: &str = ",\"choices\":[{\"index\":0,\"delta\":{";
 const CHUNK_END: &str = ",\"finish_reason\":null}]}";
 
 impl ChunkObjects {
+    fn new(py: Python<'_>, reasoning_field: &str, prefix: &str) -> Self {
+        ChunkObjects {
+            keys: pyjson::Keys::default(),
+            template: None,
+            prefix: prefix.to_string(),
+            content_key: PyString::intern(py, "content").unbind(),
+            reasoning_key: PyString::intern(py, reasoning_field).unbind(),
+            delta_key: PyString::intern(py, "delta").unbind(),
+            choices_key: PyString::intern(py, "choices").unbind(),
+        }
+    }
+
+    /// The dict of the chunk `delta` stands for (`None` for no chunk), as a new reference
+    /// (NULL never: errors are `Err`).
+    fn delta_object(&mut self, py: Python<'_>, delta: Delta<'_>) -> PyResult<*mut pyo3::ffi::PyObject> {
+        let (text, content) = match delta {
+            Delta::None => {
+                // SAFETY: the GIL is held.
+                return Ok(unsafe {
+                    let none = pyo3::ffi::Py_None();
+                    pyo3::ffi::Py_IncRef(none);
+                    none
+                });
+            }
+            Delta::Json(text) => return Ok(self.object(py, text)?.into_ptr()),
+            Delta::Content(text) => (text, true),
+            Delta::Reasoning(text) => (text, false),
+        };
+        if self.template.is_none() {
+            // Never in practice (the role's chunk, always first, is JSON and makes the
+            // templates); made from an empty delta otherwise.
+            let empty = format!("{}}}{CHUNK_END}", self.prefix);
+            self.object(py, &empty)?;
+        }
+        let key = if content { &self.content_key } else { &self.reasoning_key };
+        let Some((_, chunk, choice)) = &self.template else {
+            let json = serde_json::to_string(text).map_err(|e| PyValueError::new_err(e.to_string()))?;
+            let key: String = key.bind(py).extract()?;
+            let key = serde_json::to_string(&key).map_err(|e| PyValueError::new_err(e.to_string()))?;
+            let text = format!("{}{key}:{json}}}{CHUNK_END}", self.prefix);
+            return Ok(self.object(py, &text)?.into_ptr());
+        };
+        use pyo3::ffi;
+        // SAFETY: the GIL is held; every pointer is checked for NULL (the error is then set)
+        // and owned by a `Bound`, which releases it on every path; `PyList_SetItem` steals.
+        unsafe {
+            let string = Bound::from_owned_ptr_or_err(py, DELTAS.string(text))?;
+            let delta = Bound::from_owned_ptr_or_err(py, ffi::PyDict_New())?;
+            if ffi::PyDict_SetItem(delta.as_ptr(), key.as_ptr(), string.as_ptr()) != 0 {
+                return Err(PyErr::fetch(py));
+            }
+            let choice = Bound::from_owned_ptr_or_err(py, ffi::PyDict_Copy(choice.as_ptr()))?;
+            if ffi::PyDict_SetItem(choice.as_ptr(), self.delta_key.as_ptr(), delta.as_ptr()) != 0 {
+                return Err(PyErr::fetch(py));
+            }
+            let list = Bound::from_owned_ptr_or_err(py, ffi::PyList_New(1))?;
+            if ffi::PyList_SetItem(list.as_ptr(), 0, choice.into_ptr()) != 0 {
+                return Err(PyErr::fetch(py));
+            }
+            let chunk = Bound::from_owned_ptr_or_err(py, ffi::PyDict_Copy(chunk.as_ptr()))?;
+            if ffi::PyDict_SetItem(chunk.as_ptr(), self.choices_key.as_ptr(), list.as_ptr()) != 0 {
+                return Err(PyErr::fetch(py));
+            }
+            Ok(chunk.into_ptr())
+        }
+    }
+
     fn object<'py>(&mut self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
         if let Some((prefix, chunk, choice)) = &self.template {
             if text.len() >= prefix.len() + CHUNK_END.len() && text.starts_with(prefix.as_str()) && text.ends_with(CHUNK_END) {
                 let delta_text = &text[prefix.len() - 1..text.len() - CHUNK_END.len()];
                 if let Some(delta) = pyjson::loads(py, delta_text, &mut self.keys, false) {
                     let choice = choice.bind(py).copy()?;
-                    choice.set_item(pyo3::intern!(py, "delta"), delta)?;
+                    choice.set_item(self.delta_key.bind(py), delta)?;
                     let chunk = chunk.bind(py).copy()?;
-                    chunk.set_item(pyo3::intern!(py, "choices"), PyList::new(py, [choice])?)?;
+                    chunk.set_item(self.choices_key.bind(py), PyList::new(py, [choice])?)?;
                     return Ok(chunk.into_any());
                 }
             }
@@ -1010,14 +1172,22 @@ impl ChunkObjects {
             None => return py.import("json")?.call_method1("loads", (text,)),
         };
         if self.template.is_none() && text.ends_with(CHUNK_END) {
-            self.template = Self::template_of(text, &value);
+            if let Some((template, choices_key, delta_key)) = Self::template_of(text, &value) {
+                // The templates' own key objects: a lookup that finds its key by identity
+                // compares no text.
+                self.template = Some(template);
+                self.choices_key = choices_key;
+                self.delta_key = delta_key;
+            }
         }
         Ok(value)
     }
 
     /// The template of a chunk of the usual shape (keys id, object, created, model, choices;
-    /// one choice with keys index, delta, finish_reason = None), copied from its dicts.
-    fn template_of(text: &str, value: &Bound<'_, PyAny>) -> Option<(String, Py<PyDict>, Py<PyDict>)> {
+    /// one choice with keys index, delta, finish_reason = None), copied from its dicts; and
+    /// their keys `choices` and `delta`.
+    #[allow(clippy::type_complexity)]
+    fn template_of(text: &str, value: &Bound<'_, PyAny>) -> Option<((String, Py<PyDict>, Py<PyDict>), Py<PyString>, Py<PyString>)> {
         let at = text.find(CHUNK_CHOICES)?; // the first: the values before it are strings and ints
         let chunk = value.downcast::<PyDict>().ok()?;
         let keys: Vec<String> = chunk.keys().iter().map(|k| k.extract::<String>()).collect::<PyResult<_>>().ok()?;
@@ -1035,7 +1205,18 @@ impl ChunkObjects {
         if keys != ["index", "delta", "finish_reason"] || !choice.get_item("finish_reason").ok()??.is_none() {
             return None;
         }
-        Some((text[..at + CHUNK_CHOICES.len()].to_string(), chunk.copy().ok()?.unbind(), choice.copy().ok()?.unbind()))
+        let choices_key = chunk.keys().get_item(4).ok()?.downcast_into::<PyString>().ok()?.unbind();
+        let delta_key = choice.keys().get_item(1).ok()?.downcast_into::<PyString>().ok()?.unbind();
+        let template = (text[..at + CHUNK_CHOICES.len()].to_string(), chunk.copy().ok()?.unbind(), choice.copy().ok()?.unbind());
+        Some((template, choices_key, delta_key))
+    }
+}
+
+impl ChatState {
+    /// `process_object(token)` as a new reference (the chunk dict or None).
+    fn process_object(&mut self, py: Python<'_>, token: u32) -> PyResult<*mut pyo3::ffi::PyObject> {
+        let delta = self.inner.process_delta(token).map_err(to_py)?;
+        self.chunks.delta_object(py, delta)
     }
 }
 
@@ -1043,45 +1224,50 @@ impl ChunkObjects {
 impl ChatStream {
     #[new]
     #[pyo3(signature = (options_json = ""))]
-    fn new(options_json: &str) -> PyResult<Self> {
-        Ok(ChatStream { inner: CoreChatStream::new(chat_options(options_json)?), chunks: ChunkObjects::default() })
+    fn new(py: Python<'_>, options_json: &str) -> PyResult<Self> {
+        let options = chat_options(options_json)?;
+        let field = options.reasoning_field.as_str();
+        let inner = CoreChatStream::new(options);
+        let chunks = ChunkObjects::new(py, field, inner.chunk_prefix());
+        Ok(ChatStream { state: GilCell::new(ChatState { inner, chunks }) })
     }
 
     /// The chunk this token produces, if any, as the dict `json.loads` makes of its JSON.
-    fn process_object<'py>(&mut self, py: Python<'py>, token: u32) -> PyResult<Option<Bound<'py, PyAny>>> {
-        match self.inner.process(token).map_err(to_py)? {
-            Some(text) => self.chunks.object(py, text).map(Some),
-            None => Ok(None),
-        }
+    fn process_object(&self, py: Python<'_>, token: u32) -> PyResult<PyObject> {
+        let ptr = self.state.write()?.process_object(py, token)?;
+        // SAFETY: a new reference, never NULL (errors are `Err`).
+        Ok(unsafe { PyObject::from_owned_ptr(py, ptr) })
     }
 
     /// The final chunk, as a dict.
-    fn finish_object<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let text = self.inner.finish().map_err(to_py)?;
-        self.chunks.object(py, text)
+    fn finish_object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let mut state = self.state.write()?;
+        let ChatState { inner, chunks } = &mut *state;
+        let text = inner.finish().map_err(to_py)?;
+        chunks.object(py, text)
     }
 
     /// The chunk this token produces (JSON), if any.
-    fn process(&mut self, token: u32) -> PyResult<Option<String>> {
-        self.inner.process(token).map(|c| c.map(|v| v.to_string())).map_err(to_py)
+    fn process(&self, token: u32) -> PyResult<Option<String>> {
+        self.state.write()?.inner.process(token).map(|c| c.map(|v| v.to_string())).map_err(to_py)
     }
 
     /// The final chunk with the finish reason (JSON).
-    fn finish(&mut self) -> PyResult<String> {
-        self.inner.finish().map(|v| v.to_string()).map_err(to_py)
+    fn finish(&self) -> PyResult<String> {
+        self.state.write()?.inner.finish().map(|v| v.to_string()).map_err(to_py)
     }
 
     /// How many repairs the parse has made to malformed model output so far.
     #[getter]
-    fn repairs(&self) -> usize {
-        self.inner.repairs()
+    fn repairs(&self) -> PyResult<usize> {
+        Ok(self.state.read()?.inner.repairs())
     }
 
     /// The tokens that end the reasoning now and open the final answer (`function` None) or
     /// a call of `function`; feed them to `process` as if sampled.
     #[pyo3(signature = (function = None))]
     fn force_answer(&self, function: Option<&str>) -> PyResult<Vec<u32>> {
-        Ok(self.inner.force_answer_tokens(answer_arg(function)?))
+        Ok(self.state.read()?.inner.force_answer_tokens(answer_arg(function)?))
     }
 
     fn __repr__(&self) -> &'static str {
@@ -1195,6 +1381,7 @@ fn _libharmony(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<StreamParser>()?;
     install_fast_paths(&m.py().get_type::<StreamParser>())?;
     m.add_class::<ChatStream>()?;
+    install_chat_fast_path(&m.py().get_type::<ChatStream>())?;
     m.add_function(wrap_pyfunction!(chat_render_request, m)?)?;
     m.add_function(wrap_pyfunction!(chat_parse_response, m)?)?;
     m.add_function(wrap_pyfunction!(chat_grammar, m)?)?;
