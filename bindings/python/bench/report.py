@@ -180,7 +180,7 @@ in the same session). What remains is mostly CPython's making and freeing three 
 list per chunk: in a `perf` profile of the benchmark loop about 45% of the time is dict
 key-table copies and frees, dict lookups and object allocation, ~8% the interpreter's own loop,
 and 20% the extension with the core's step. Not met: the render of 100 KB of CJK text
-(8–8.5×) stays near the core's in-process ratio for CJK (9.4× in the Rust real-text section):
+(7.9–8.5× over the runs) stays near the core's in-process ratio for CJK (9.4–9.5× in the Rust real-text section):
 that time is the tokenizer's, not the binding's."""
 
 
