@@ -572,10 +572,11 @@ func cChatStreamFree(s chatStreamPtr) { C.harmony_chat_stream_free(s) }
 
 // takeLent copies what a stream lent into Go memory; nil when it lent nothing.
 func takeLent(r C.hgo_lent) ([]byte, error) {
-	if err := takeError(r.status, r.err); err != nil || r.data == nil {
+	out, ok, err := appendLent([]byte{}, r)
+	if !ok {
 		return nil, err
 	}
-	return append([]byte{}, borrowedBytes(r.data, r.len)...), nil
+	return out, nil
 }
 
 func cChatStreamProcess(s chatStreamPtr, token uint32) ([]byte, error) {
