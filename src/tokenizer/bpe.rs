@@ -204,7 +204,7 @@ impl<const N: usize> Scan<N> {
     }
 
     #[inline(always)]
-    fn run(mut self, out: &mut Vec<u32>) {
+    fn run(&mut self, out: &mut Vec<u32>) {
         let n = self.parts;
         if n == 0 {
             return;
