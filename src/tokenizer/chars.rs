@@ -67,7 +67,7 @@ pub(crate) fn utf8_len(b: u8) -> usize {
 /// The token that the multi-byte character at `piece[i..i + len]` can start merged as, given
 /// the bytes around it in `piece` (valid UTF-8; `len` from [`utf8_len`]), or `None` when it has
 /// to start as bytes.
-#[inline]
+#[inline(always)]
 pub(crate) fn premerged(piece: &[u8], i: usize, len: usize) -> Option<u32> {
     let c = &piece[i..i + len];
     let cp = match len {
