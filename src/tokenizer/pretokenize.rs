@@ -140,17 +140,31 @@ const NOT_PUNCT: u8 = S | L | N;
 
 /// Iterator over the pieces of `text`, as string slices that together cover all of it.
 pub struct Pieces<'t> {
-    text: &'t str,
-    pos: usize,
+    /// The text not yet split (pieces are found from its start, at 0: no offset is carried,
+    /// and taking a piece off checks one character boundary, not two).
+    rest: &'t str,
 }
 
 impl<'t> Pieces<'t> {
     /// End of the run of `[W]` from `i`.
     #[inline(always)]
     fn run_w(&self, mut i: usize) -> usize {
-        let s = self.text.as_bytes();
+        let s = self.rest.as_bytes();
         loop {
-            // ASCII lower-case letters, the common case, without the table or decoding.
+            // ASCII lower-case letters, the common case, without the table or decoding: eight
+            // at a time (their high bits say which are `a..=z`), then one at a time at the end.
+            const ONES: u64 = 0x0101_0101_0101_0101;
+            while let Some(chunk) = s.get(i..i + 8) {
+                let x = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap());
+                let y = x & (0x7F * ONES); // no carry crosses a byte below
+                let lower = (y + (0x80 - b'a' as u64) * ONES) & !(y + (0x80 - b'z' as u64 - 1) * ONES) & !x;
+                let other = !lower & (0x80 * ONES);
+                if other != 0 {
+                    i += (other.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                i += 8;
+            }
             while i < s.len() && s[i].is_ascii_lowercase() {
                 i += 1;
             }
@@ -174,7 +188,7 @@ impl<'t> Pieces<'t> {
     /// folds to one of these letters (checked by a test).
     #[inline(always)]
     fn contraction(&self, i: usize) -> usize {
-        let s = self.text.as_bytes();
+        let s = self.rest.as_bytes();
         if s.get(i) != Some(&b'\'') {
             return 0;
         }
@@ -192,7 +206,7 @@ impl<'t> Pieces<'t> {
     /// `upper`) alternative 2 without its prefix, `[U]+[W]*C?`; None if neither matches.
     #[inline(always)]
     fn word(&self, q: usize, upper: bool) -> Option<usize> {
-        let s = self.text.as_bytes();
+        let s = self.rest.as_bytes();
         // Greedy `[U]*` takes the longest U run it can while `[W]+` still matches after it:
         // the whole run if the character stopping it is W (then `[W]+` takes the W run from
         // there); otherwise up to its last character that is also W (Lm, Lo, M), which `[W]+`
@@ -231,7 +245,7 @@ impl<'t> Pieces<'t> {
     /// End of alternative 4's `[^\s\p{L}\p{N}]*[\r\n/]*` from `e`.
     #[inline(always)]
     fn punct(&self, mut e: usize) -> usize {
-        let s = self.text.as_bytes();
+        let s = self.rest.as_bytes();
         while let Some(&b) = s.get(e) {
             let (f, len) = at(s, e, b);
             if f & NOT_PUNCT != 0 {
@@ -245,10 +259,11 @@ impl<'t> Pieces<'t> {
         e
     }
 
-    /// End of the piece starting at `p` (< the text's length), look-ahead emulation included.
+    /// End of the piece at the start of the (non-empty) rest, look-ahead emulation included.
     #[inline(always)]
-    fn piece_end(&self, p: usize) -> usize {
-        let s = self.text.as_bytes();
+    fn piece_end(&self) -> usize {
+        let s = self.rest.as_bytes();
+        let p = 0;
         let (c, clen) = at(s, p, s[p]);
         // Alternatives 1 and 2, each first with the optional prefix `[^\r\n\p{L}\p{N}]`, then
         // without.
@@ -341,19 +356,18 @@ impl<'t> Iterator for Pieces<'t> {
 
     #[inline]
     fn next(&mut self) -> Option<&'t str> {
-        let pos = self.pos;
-        if pos >= self.text.len() {
+        if self.rest.is_empty() {
             return None;
         }
-        let end = self.piece_end(pos);
-        self.pos = end;
-        Some(&self.text[pos..end])
+        let (piece, rest) = self.rest.split_at(self.piece_end());
+        self.rest = rest;
+        Some(piece)
     }
 }
 
 /// Splits `text` into BPE pieces exactly as o200k's regex does.
 pub fn pieces(text: &str) -> Pieces<'_> {
-    Pieces { text, pos: 0 }
+    Pieces { rest: text }
 }
 
 /// Nothing to build: the class tables are embedded (kept for callers that warm up).
@@ -496,6 +510,25 @@ mod tests {
             }
         }
         rec(&alphabet, &mut String::new(), 4);
+    }
+
+    #[test]
+    fn letter_runs_of_every_length_end_where_the_regex_ends_them() {
+        // The runs are scanned eight bytes at a time: each length and position of the character
+        // that stops them (every ASCII one, the first and last lower-case letters' neighbours,
+        // non-ASCII letters, a mark, a space, a digit, punctuation), after ASCII and non-ASCII
+        // starts.
+        let mut stops: Vec<char> = (0..128u8).map(char::from).collect();
+        stops.extend(['é', 'É', 'ß', '日', '\u{301}', '\u{3000}', '٣', '—', '🎉', 'ſ']);
+        for start in ["", " ", "A", " Ab", "é", " ﬁ", "'", "\n"] {
+            for len in 0..20 {
+                let run: String = (0..len).map(|k| ['a', 'z', 'q', 'm'][k % 4]).collect();
+                for &stop in &stops {
+                    check_ascii(&format!("{start}{run}{stop}"));
+                    check_ascii(&format!("{start}{run}{stop}xyzwvutsrqp {run}"));
+                }
+            }
+        }
     }
 
     #[test]
