@@ -97,8 +97,16 @@ const CLASS_FLAGS: [(u8, &str); 5] = [
 const CLASS_CRLF: u8 = 32;
 
 /// The pre-tokenizer's class flags of every code point, from `regex-syntax`'s Unicode tables
-/// (the crate the regex engines use): `class_index.bin`, one `u16` block number per 256 code
-/// points, and `class_blocks.bin`, the distinct 256-byte blocks.
+/// (the crate the regex engines use), as tables indexed by the bytes of the character's UTF-8
+/// encoding, so that the pre-tokenizer assembles no code point:
+/// - `class_2.bin`: the flags of U+0000..U+07FF, indexed by the 5 + 6 payload bits of a
+///   2-byte character;
+/// - `class_3_index.bin`: for 3-byte characters, one block number per 64 code points (indexed by
+///   the payload bits of the first two bytes), and `class_3_blocks.bin` the distinct 64-byte
+///   blocks (indexed by block number and the last byte's 6 bits; fewer than 256 blocks, padded
+///   to 256 so that no index can fall outside);
+/// - `class_4_index.bin` and `class_4_blocks.bin`: the same for 4-byte characters (the index
+///   by the payload bits of the first three bytes).
 fn write_classes() {
     use regex_syntax::hir::{Class, HirKind};
     const CPS: usize = 0x11_0000;
@@ -114,20 +122,34 @@ fn write_classes() {
     }
     flat[b'\r' as usize] |= CLASS_CRLF;
     flat[b'\n' as usize] |= CLASS_CRLF;
-    let mut index: Vec<u8> = Vec::with_capacity(2 * (CPS >> 8));
-    let mut blocks: Vec<u8> = Vec::new();
-    let mut ids: std::collections::HashMap<&[u8], u16> = std::collections::HashMap::new();
-    for block in flat.chunks(256) {
-        let next = ids.len() as u16;
-        let id = *ids.entry(block).or_insert_with(|| {
-            blocks.extend_from_slice(block);
-            next
-        });
-        index.extend_from_slice(&id.to_le_bytes());
+    // Blocks of 64 code points of `flat[from..end]`: one `u8` block number each (after a 0 for
+    // each block below `from`, where characters of this length do not occur), and the distinct
+    // blocks, padded to 256.
+    fn blocks_of(flat: &[u8], from: usize, end: usize) -> (Vec<u8>, Vec<u8>) {
+        let mut index = vec![0u8; from / 64];
+        let mut blocks: Vec<u8> = Vec::new();
+        let mut ids: std::collections::HashMap<&[u8], u8> = std::collections::HashMap::new();
+        for block in flat[from..end].chunks(64) {
+            let next = u8::try_from(ids.len()).expect("fewer than 256 distinct blocks");
+            let id = *ids.entry(block).or_insert_with(|| {
+                blocks.extend_from_slice(block);
+                next
+            });
+            index.push(id);
+        }
+        blocks.resize(256 * 64, 0);
+        (index, blocks)
     }
     let dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    std::fs::write(dir.join("class_index.bin"), index).unwrap();
-    std::fs::write(dir.join("class_blocks.bin"), blocks).unwrap();
+    std::fs::write(dir.join("class_2.bin"), &flat[..0x800]).unwrap();
+    // 3-byte characters, U+0800..U+FFFF, by the 4 + 6 bits of their first two bytes.
+    let (index, blocks) = blocks_of(&flat, 0x800, 0x1_0000);
+    std::fs::write(dir.join("class_3_index.bin"), index).unwrap();
+    std::fs::write(dir.join("class_3_blocks.bin"), blocks).unwrap();
+    // 4-byte characters, U+10000..U+10FFFF, by the 3 + 6 + 6 bits of their first three bytes.
+    let (index, blocks) = blocks_of(&flat, 0x1_0000, CPS);
+    std::fs::write(dir.join("class_4_index.bin"), index).unwrap();
+    std::fs::write(dir.join("class_4_blocks.bin"), blocks).unwrap();
 }
 
 // Keep in step with src/tokenizer/table.rs.

@@ -5,11 +5,13 @@
 //! fancy-regex, which can fail or panic on long inputs). [`Pieces`] is a direct transcription
 //! of the pattern's leftmost-first semantics over per-character classes: each code point gets
 //! a byte of flags (`[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]`, `[\p{Ll}\p{Lm}\p{Lo}\p{M}]`, `\p{L}`,
-//! `\p{N}`, `\s`), from a two-level table built by `build.rs` from `regex-syntax`'s Unicode
-//! tables (the same crate and version the regex engines use) and embedded, or from a constant
-//! table for ASCII. Each alternative is decided by scanning runs of one
-//! class, so every piece costs time linear in its length whatever the script (a page of
-//! Chinese is a few long pieces; the regex engine re-entered its automaton at every piece).
+//! `\p{N}`, `\s`), from a constant table for ASCII, or from tables indexed by the bytes of the
+//! character's UTF-8 encoding (no code point is assembled), built by `build.rs` from
+//! `regex-syntax`'s Unicode tables (the same crate and version the regex engines use) and
+//! embedded. Each alternative is decided by scanning runs of one class, so every piece costs
+//! time linear in its length whatever the script (a page of Chinese is a few long pieces; the
+//! regex engine re-entered its automaton at every piece). ASCII letters, the bulk of most
+//! text, are scanned by loops of their own, without the table.
 //!
 //! The tests check the splitter against the `regex` crate running [`PATTERN`] (without the
 //! look-ahead, whose effect is applied afterwards) exhaustively on short strings over one
@@ -76,96 +78,108 @@ static ASCII: [u8; 128] = {
     t
 };
 
-/// Flags of every code point, `BLOCKS[INDEX[cp >> 8] * 256 + (cp & 255)]` (built by `build.rs`
-/// from `regex-syntax`'s Unicode tables and embedded: nothing is built at run time).
-static INDEX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/class_index.bin"));
-static BLOCKS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/class_blocks.bin"));
+// Flags of non-ASCII characters, by the bytes of their UTF-8 encoding (built by `build.rs` from
+// `regex-syntax`'s Unicode tables and embedded: nothing is built at run time, and no code point
+// is assembled). Every index is masked into its table, so none is bounds-checked but the 4-byte
+// index's.
+/// U+0000..U+07FF, by the 5 + 6 payload bits of a 2-byte character.
+static CLASS_2: &[u8; 0x800] = include_bytes!(concat!(env!("OUT_DIR"), "/class_2.bin"));
+/// A block number per 64 code points of U+0000..U+FFFF, by the 4 + 6 payload bits of the first
+/// two bytes of a 3-byte character; the block's flags by the last byte's 6.
+static CLASS_3_INDEX: &[u8; 0x400] = include_bytes!(concat!(env!("OUT_DIR"), "/class_3_index.bin"));
+static CLASS_3_BLOCKS: &[u8; 0x4000] = include_bytes!(concat!(env!("OUT_DIR"), "/class_3_blocks.bin"));
+/// The same for 4-byte characters, by the 3 + 6 + 6 payload bits of their first three bytes.
+static CLASS_4_INDEX: &[u8; 0x4400] = include_bytes!(concat!(env!("OUT_DIR"), "/class_4_index.bin"));
+static CLASS_4_BLOCKS: &[u8; 0x4000] = include_bytes!(concat!(env!("OUT_DIR"), "/class_4_blocks.bin"));
 
-struct Classes;
+/// Flags and length of the non-ASCII character whose first byte `b0` is `s[i]` (`s` is UTF-8 and
+/// `i` a character boundary, so its continuation bytes exist).
+#[inline(always)]
+fn wide(s: &[u8], i: usize, b0: u8) -> (u8, usize) {
+    let b0 = b0 as usize;
+    if b0 < 0xE0 {
+        let b1 = s[i + 1] as usize;
+        (CLASS_2[(b0 & 0x1F) << 6 | (b1 & 0x3F)], 2)
+    } else if b0 < 0xF0 {
+        // The furthest byte first: its bounds check covers the nearer one's.
+        let b2 = s[i + 2] as usize;
+        let b1 = s[i + 1] as usize;
+        let block = CLASS_3_INDEX[(b0 & 0x0F) << 6 | (b1 & 0x3F)] as usize;
+        (CLASS_3_BLOCKS[block << 6 | (b2 & 0x3F)], 3)
+    } else {
+        let b3 = s[i + 3] as usize;
+        let b2 = s[i + 2] as usize;
+        let b1 = s[i + 1] as usize;
+        let block = CLASS_4_INDEX[(b0 & 0x07) << 12 | (b1 & 0x3F) << 6 | (b2 & 0x3F)] as usize;
+        (CLASS_4_BLOCKS[block << 6 | (b3 & 0x3F)], 4)
+    }
+}
 
+/// Flags and length of the character whose first byte `b` is `s[i]`.
+#[inline(always)]
+fn at(s: &[u8], i: usize, b: u8) -> (u8, usize) {
+    if b < 0x80 {
+        (ASCII[b as usize], 1)
+    } else {
+        wide(s, i, b)
+    }
+}
+
+/// Flags of `c`, through the tables the splitter uses.
 #[cfg(test)]
-fn class_ranges(pattern: &str) -> Vec<(u32, u32)> {
-    use regex_syntax::hir::{Class, HirKind};
-    let hir = regex_syntax::Parser::new().parse(pattern).expect("class pattern parses");
-    match hir.kind() {
-        HirKind::Class(Class::Unicode(c)) => c.ranges().iter().map(|r| (r.start() as u32, r.end() as u32)).collect(),
-        _ => unreachable!("{pattern} is a Unicode class"),
-    }
+fn flags_of(c: char) -> u8 {
+    let mut buf = [0u8; 4];
+    let s = c.encode_utf8(&mut buf).as_bytes();
+    let (f, len) = at(s, 0, s[0]);
+    assert_eq!(len, s.len());
+    f
 }
 
-impl Classes {
-    #[inline(always)]
-    fn flags(&self, cp: u32) -> u8 {
-        let at = 2 * (cp >> 8) as usize;
-        let block = u16::from_le_bytes([INDEX[at], INDEX[at + 1]]) as usize;
-        BLOCKS[(block << 8) | (cp & 255) as usize]
-    }
-}
-
-fn classes() -> &'static Classes {
-    &Classes
-}
+/// `[^\s\p{L}\p{N}]`, the class of alternative 4's run: a character with none of these.
+const NOT_PUNCT: u8 = S | L | N;
 
 /// Iterator over the pieces of `text`, as string slices that together cover all of it.
 pub struct Pieces<'t> {
-    text: &'t str,
-    pos: usize,
-    /// The Unicode table, present when the text is not all ASCII.
-    classes: Option<&'static Classes>,
+    /// The text not yet split (pieces are found from its start, at 0: no offset is carried,
+    /// and taking a piece off checks one character boundary, not two).
+    rest: &'t str,
 }
 
 impl<'t> Pieces<'t> {
-    /// Flags and length of the character starting at byte `i` (< the text's length).
+    /// End of the run of `[W]` from `i`.
     #[inline(always)]
-    fn at(&self, i: usize) -> (u8, usize) {
-        let s = self.text.as_bytes();
-        let b0 = s[i];
-        if b0 < 0x80 {
-            return (ASCII[b0 as usize], 1);
-        }
-        // `text` is UTF-8 and `i` a character boundary, so the continuation bytes exist.
-        let (cp, len) = if b0 < 0xE0 {
-            (((b0 as u32 & 0x1F) << 6) | (s[i + 1] as u32 & 0x3F), 2)
-        } else if b0 < 0xF0 {
-            (((b0 as u32 & 0x0F) << 12) | ((s[i + 1] as u32 & 0x3F) << 6) | (s[i + 2] as u32 & 0x3F), 3)
-        } else {
-            let cp = ((b0 as u32 & 0x07) << 18)
-                | ((s[i + 1] as u32 & 0x3F) << 12)
-                | ((s[i + 2] as u32 & 0x3F) << 6)
-                | (s[i + 3] as u32 & 0x3F);
-            (cp, 4)
-        };
-        let classes = self.classes.expect("non-ASCII text has the Unicode table");
-        (classes.flags(cp), len)
-    }
-
-    /// Flags of the character at `i`, or None at the end of the text.
-    #[inline(always)]
-    fn get(&self, i: usize) -> Option<(u8, usize)> {
-        (i < self.text.len()).then(|| self.at(i))
-    }
-
-    /// End of the run of characters with any of `flags` from `i`.
-    #[inline(always)]
-    fn run(&self, mut i: usize, flags: u8) -> usize {
-        let s = self.text.as_bytes();
-        while i < s.len() {
-            // ASCII fast path: no decoding.
-            let b = s[i];
-            if b < 0x80 {
-                if ASCII[b as usize] & flags == 0 {
+    fn run_w(&self, mut i: usize) -> usize {
+        let s = self.rest.as_bytes();
+        loop {
+            // ASCII lower-case letters, the common case, without the table or decoding: eight
+            // at a time (their high bits say which are `a..=z`), then one at a time at the end.
+            const ONES: u64 = 0x0101_0101_0101_0101;
+            while let Some(chunk) = s.get(i..i + 8) {
+                let x = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap());
+                let y = x & (0x7F * ONES); // no carry crosses a byte below
+                let lower = (y + (0x80 - b'a' as u64) * ONES) & !(y + (0x80 - b'z' as u64 - 1) * ONES) & !x;
+                let other = !lower & (0x80 * ONES);
+                if other != 0 {
+                    i += (other.trailing_zeros() / 8) as usize;
                     break;
                 }
+                i += 8;
+            }
+            while i < s.len() && s[i].is_ascii_lowercase() {
                 i += 1;
-                continue;
             }
-            let (f, len) = self.at(i);
-            if f & flags == 0 {
-                break;
+            // No other ASCII character is W.
+            match s.get(i) {
+                Some(&b) if b >= 0x80 => {
+                    let (f, len) = wide(s, i, b);
+                    if f & W == 0 {
+                        return i;
+                    }
+                    i += len;
+                }
+                _ => return i,
             }
-            i += len;
         }
-        i
     }
 
     /// Length of `(?i:'s|'t|'re|'ve|'m|'ll|'d)` at `i` (0 if none). The alternatives start
@@ -174,7 +188,7 @@ impl<'t> Pieces<'t> {
     /// folds to one of these letters (checked by a test).
     #[inline(always)]
     fn contraction(&self, i: usize) -> usize {
-        let s = self.text.as_bytes();
+        let s = self.rest.as_bytes();
         if s.get(i) != Some(&b'\'') {
             return 0;
         }
@@ -188,120 +202,145 @@ impl<'t> Pieces<'t> {
         }
     }
 
-    /// Alternative 1 without its prefix, at `q`: `[U]*[W]+C?` (C: a contraction).
+    /// Alternative 1 without its prefix at `q`, `[U]*[W]+C?` (C: a contraction), else (if
+    /// `upper`) alternative 2 without its prefix, `[U]+[W]*C?`; None if neither matches.
     #[inline(always)]
-    fn word_lower(&self, q: usize) -> Option<usize> {
+    fn word(&self, q: usize, upper: bool) -> Option<usize> {
+        let s = self.rest.as_bytes();
         // Greedy `[U]*` takes the longest U run it can while `[W]+` still matches after it:
         // the whole run if the character stopping it is W (then `[W]+` takes the W run from
         // there); otherwise up to its last character that is also W (Lm, Lo, M), which `[W]+`
-        // then takes alone (what follows it in the run is Lu/Lt, the stopper is not W).
+        // then takes alone (what follows it in the run is Lu/Lt, the stopper is not W). If
+        // there is none, alternative 1 fails, and alternative 2 takes the U run (`[W]*` takes
+        // nothing: the stopper is not W).
         let mut i = q;
-        let mut last_w = None;
-        while let Some((f, len)) = self.get(i) {
+        let mut last_w = 0; // end of the run's last W character; 0: none (an end is > q)
+        let e = loop {
+            // ASCII capitals, the common case, without the table or decoding.
+            while i < s.len() && s[i].is_ascii_uppercase() {
+                i += 1;
+            }
+            let Some(&b) = s.get(i) else { break 0 };
+            let (f, len) = at(s, i, b);
             if f & U == 0 {
-                if f & W != 0 {
-                    let e = self.run(i, W);
-                    return Some(e + self.contraction(e));
-                }
-                break;
+                break if f & W != 0 { self.run_w(i + len) } else { 0 };
             }
             if f & W != 0 {
-                last_w = Some(i + len);
+                last_w = i + len;
             }
             i += len;
-        }
-        let e = last_w?;
-        Some(e + self.contraction(e))
-    }
-
-    /// Alternative 2 without its prefix, at `q`: `[U]+[W]*C?`.
-    #[inline(always)]
-    fn word_upper(&self, q: usize) -> Option<usize> {
-        let (f, _) = self.get(q)?;
-        if f & U == 0 {
+        };
+        let e = if e != 0 {
+            e
+        } else if last_w != 0 {
+            last_w
+        } else if upper && i > q {
+            i
+        } else {
             return None;
-        }
-        let e = self.run(self.run(q, U), W);
+        };
         Some(e + self.contraction(e))
     }
 
-    /// End of the piece starting at `p` (< the text's length), look-ahead emulation included.
+    /// End of alternative 4's `[^\s\p{L}\p{N}]*[\r\n/]*` from `e`.
     #[inline(always)]
-    fn piece_end(&self, p: usize) -> usize {
-        let s = self.text.as_bytes();
-        let (c, clen) = self.at(p);
-        let prefix = c & (CRLF | L | N) == 0; // [^\r\n\p{L}\p{N}]
-        // Alternatives 1 and 2, each first with the optional prefix, then without.
-        if c & (U | W) != 0 || prefix {
-            if prefix {
-                if let Some(e) = self.word_lower(p + clen) {
-                    return e;
-                }
+    fn punct(&self, mut e: usize) -> usize {
+        let s = self.rest.as_bytes();
+        while let Some(&b) = s.get(e) {
+            let (f, len) = at(s, e, b);
+            if f & NOT_PUNCT != 0 {
+                break;
             }
-            if c & (U | W) != 0 {
-                if let Some(e) = self.word_lower(p) {
-                    return e;
-                }
-            }
-            if prefix {
-                if let Some(e) = self.word_upper(p + clen) {
-                    return e;
-                }
-            }
-            if let Some(e) = self.word_upper(p) {
+            e += len;
+        }
+        while e < s.len() && matches!(s[e], b'\r' | b'\n' | b'/') {
+            e += 1;
+        }
+        e
+    }
+
+    /// End of the piece at the start of the (non-empty) rest, look-ahead emulation included.
+    #[inline(always)]
+    fn piece_end(&self) -> usize {
+        let s = self.rest.as_bytes();
+        let p = 0;
+        let (c, clen) = at(s, p, s[p]);
+        // Alternatives 1 and 2, each first with the optional prefix `[^\r\n\p{L}\p{N}]`, then
+        // without.
+        if c & L != 0 {
+            // A letter is no prefix, and is U or W: one of the two matches from it.
+            if let Some(e) = self.word(p, true) {
                 return e;
+            }
+        }
+        let prefix = c & (CRLF | L | N) == 0;
+        // Flags of the character after a prefix (at the end, a space's: neither a word's nor
+        // punctuation).
+        let mut next = S;
+        if prefix {
+            if c & (U | W) != 0 {
+                // A mark (U and W, not a letter): alternative 1 with it as the prefix, else
+                // alternative 1 from it, which matches (alternative 2 is never reached).
+                if let Some(e) = self.word(p + clen, false) {
+                    return e;
+                }
+                if let Some(e) = self.word(p, false) {
+                    return e;
+                }
+            }
+            if let Some(&b) = s.get(p + clen) {
+                next = at(s, p + clen, b).0;
+                // Alternative 1 or 2 matches after the prefix if the next character is U or W,
+                // and neither does otherwise (nor from `c`, which is not U).
+                if next & (U | W) != 0 {
+                    if let Some(e) = self.word(p + clen, true) {
+                        return e;
+                    }
+                }
             }
         }
         // Alternative 3: \p{N}{1,3}.
         if c & N != 0 {
             let mut e = p + clen;
             for _ in 0..2 {
-                match self.get(e) {
-                    Some((f, len)) if f & N != 0 => e += len,
-                    _ => break,
+                match s.get(e) {
+                    Some(&b) => {
+                        let (f, len) = at(s, e, b);
+                        if f & N == 0 {
+                            break;
+                        }
+                        e += len;
+                    }
+                    None => break,
                 }
             }
             return e;
         }
         // Alternative 4: ` ?[^\s\p{L}\p{N}]+[\r\n/]*`.
-        const NOT_PUNCT: u8 = S | L | N;
-        let r = if c & NOT_PUNCT == 0 {
-            Some(p)
-        } else if s[p] == b' ' && self.get(p + 1).is_some_and(|(f, _)| f & NOT_PUNCT == 0) {
-            Some(p + 1)
-        } else {
-            None
-        };
-        if let Some(r) = r {
-            let mut e = r;
-            while let Some((f, len)) = self.get(e) {
-                if f & NOT_PUNCT != 0 {
-                    break;
-                }
-                e += len;
-            }
-            while e < s.len() && matches!(s[e], b'\r' | b'\n' | b'/') {
-                e += 1;
-            }
-            return e;
+        if c & NOT_PUNCT == 0 {
+            return self.punct(p + clen);
+        }
+        if s[p] == b' ' && next & NOT_PUNCT == 0 {
+            return self.punct(p + 1);
         }
         // c is whitespace. Alternative 5, `\s*[\r\n]+`: the greedy \s* backs off to the last line
         // break of the whitespace run, which [\r\n]+ then takes.
         let mut w = p;
-        let mut last_break = None;
+        let mut last_break = 0; // 0: none (an end is > p)
         let mut last_len = 1;
-        while let Some((f, len)) = self.get(w) {
+        while let Some(&b) = s.get(w) {
+            let (f, len) = at(s, w, b);
             if f & S == 0 {
                 break;
             }
             if f & CRLF != 0 {
-                last_break = Some(w + 1);
+                last_break = w + 1;
             }
             last_len = len;
             w += len;
         }
-        if let Some(e) = last_break {
-            return e;
+        if last_break != 0 {
+            return last_break;
         }
         // Alternative 6, `\s+`, with `(?!\S)`: followed by a non-space, give back the last one.
         if w < s.len() && w - p > last_len {
@@ -317,25 +356,31 @@ impl<'t> Iterator for Pieces<'t> {
 
     #[inline]
     fn next(&mut self) -> Option<&'t str> {
-        let pos = self.pos;
-        if pos >= self.text.len() {
+        if self.rest.is_empty() {
             return None;
         }
-        let end = self.piece_end(pos);
-        self.pos = end;
-        Some(&self.text[pos..end])
+        let (piece, rest) = self.rest.split_at(self.piece_end());
+        self.rest = rest;
+        Some(piece)
     }
 }
 
 /// Splits `text` into BPE pieces exactly as o200k's regex does.
 pub fn pieces(text: &str) -> Pieces<'_> {
-    let classes = (!text.is_ascii()).then(classes);
-    Pieces { text, pos: 0, classes }
+    Pieces { rest: text }
 }
 
-/// Builds the Unicode class table now (otherwise built on the first non-ASCII text).
-pub fn warm_up() {
-    let _ = classes();
+/// Nothing to build: the class tables are embedded (kept for callers that warm up).
+pub fn warm_up() {}
+
+#[cfg(test)]
+fn class_ranges(pattern: &str) -> Vec<(u32, u32)> {
+    use regex_syntax::hir::{Class, HirKind};
+    let hir = regex_syntax::Parser::new().parse(pattern).expect("class pattern parses");
+    match hir.kind() {
+        HirKind::Class(Class::Unicode(c)) => c.ranges().iter().map(|r| (r.start() as u32, r.end() as u32)).collect(),
+        _ => unreachable!("{pattern} is a Unicode class"),
+    }
 }
 
 /// Every piece through the regex crate running [`PATTERN`] (the tests' oracle).
@@ -468,8 +513,26 @@ mod tests {
     }
 
     #[test]
+    fn letter_runs_of_every_length_end_where_the_regex_ends_them() {
+        // The runs are scanned eight bytes at a time: each length and position of the character
+        // that stops them (every ASCII one, the first and last lower-case letters' neighbours,
+        // non-ASCII letters, a mark, a space, a digit, punctuation), after ASCII and non-ASCII
+        // starts.
+        let mut stops: Vec<char> = (0..128u8).map(char::from).collect();
+        stops.extend(['é', 'É', 'ß', '日', '\u{301}', '\u{3000}', '٣', '—', '🎉', 'ſ']);
+        for start in ["", " ", "A", " Ab", "é", " ﬁ", "'", "\n"] {
+            for len in 0..20 {
+                let run: String = (0..len).map(|k| ['a', 'z', 'q', 'm'][k % 4]).collect();
+                for &stop in &stops {
+                    check_ascii(&format!("{start}{run}{stop}"));
+                    check_ascii(&format!("{start}{run}{stop}xyzwvutsrqp {run}"));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn class_table_matches_regex_for_every_code_point() {
-        let table = classes();
         let res: Vec<(u8, regex::Regex)> =
             FLAG_CLASSES.iter().map(|&(f, p)| (f, regex::Regex::new(&format!("^{p}$")).unwrap())).collect();
         let mut buf = [0u8; 4];
@@ -482,7 +545,7 @@ mod tests {
                     want |= f;
                 }
             }
-            let got = if cp < 128 { ASCII[cp as usize] } else { table.flags(cp) };
+            let got = flags_of(c);
             assert_eq!(got, want, "U+{cp:04X}");
         }
     }
@@ -502,11 +565,10 @@ mod tests {
     /// One character of every combination of flags that occurs in Unicode (and the characters
     /// the pattern names: line breaks, space, apostrophe, slash, the contraction letters).
     fn unicode_alphabet() -> Vec<char> {
-        let table = classes();
         let mut by_flags = std::collections::BTreeMap::new();
         for cp in 128..=0x10FFFFu32 {
             if let Some(c) = char::from_u32(cp) {
-                by_flags.entry(table.flags(cp)).or_insert(c);
+                by_flags.entry(flags_of(c)).or_insert(c);
             }
         }
         let mut v: Vec<char> = by_flags.into_values().collect();
