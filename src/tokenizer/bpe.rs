@@ -69,16 +69,24 @@ fn token_len(id: u32) -> usize {
     token_bytes(id).map_or(0, <[u8]>::len)
 }
 
+/// `$f::<N>(...)` for the smallest size of [`Scan`] that holds `$n` (≤ [`SCAN_MAX`]) parts.
+macro_rules! sized {
+    ($n:expr, $f:ident($($arg:expr),*)) => {
+        if $n <= 16 {
+            $f::<16>($($arg),*)
+        } else if $n <= 64 {
+            $f::<64>($($arg),*)
+        } else {
+            $f::<SCAN_MAX>($($arg),*)
+        }
+    };
+}
+
 /// Flat O(n²) merge over stack arrays, fastest for short pieces (at most [`SCAN_MAX`] bytes;
 /// longer ones are handed to [`merge_heap`]).
 pub(crate) fn merge_scan(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
-    let n = piece.len();
-    if n <= 16 {
-        scan_bytes::<16>(ranks, piece, out)
-    } else if n <= 64 {
-        scan_bytes::<64>(ranks, piece, out)
-    } else if n <= SCAN_MAX {
-        scan_bytes::<SCAN_MAX>(ranks, piece, out)
+    if piece.len() <= SCAN_MAX {
+        sized!(piece.len(), scan_bytes(ranks, piece, out))
     } else {
         merge_heap(ranks, piece, out)
     }
@@ -108,13 +116,7 @@ pub(crate) fn encode_str_piece(ranks: &Ranks, piece: &str, out: &mut Vec<u32>) {
     if n > SCAN_MAX {
         return merge_heap_utf8(ranks, piece, out);
     }
-    if n <= 16 {
-        scan_utf8::<16>(ranks, piece, out)
-    } else if n <= 64 {
-        scan_utf8::<64>(ranks, piece, out)
-    } else {
-        scan_utf8::<SCAN_MAX>(ranks, piece, out)
-    }
+    sized!(n, scan_utf8(ranks, piece, out))
 }
 
 #[inline(always)]

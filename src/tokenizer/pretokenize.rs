@@ -370,9 +370,6 @@ pub fn pieces(text: &str) -> Pieces<'_> {
     Pieces { rest: text }
 }
 
-/// Nothing to build: the class tables are embedded (kept for callers that warm up).
-pub fn warm_up() {}
-
 #[cfg(test)]
 fn class_ranges(pattern: &str) -> Vec<(u32, u32)> {
     use regex_syntax::hir::{Class, HirKind};
