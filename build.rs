@@ -294,7 +294,18 @@ fn write_chars(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32>
             }
         }
     }
+    // `after_char[c][l]`: the lowest rank of a token that starts with the whole character `c`
+    // (two or more bytes) followed by more bytes, the first of them `l`.
+    let mut after_char: HashMap<&[u8], Vec<u32>> = HashMap::new();
+    for (rank, u) in tokens.iter().enumerate() {
+        let l = utf8_len(u[0]);
+        if l >= 2 && u.len() > l && u[1..l].iter().all(|&b| (0x80..0xC0).contains(&b)) {
+            let e = after_char.entry(&u[..l]).or_insert_with(|| vec![u32::MAX; 256]);
+            e[u[l] as usize] = e[u[l] as usize].min(rank as u32);
+        }
+    }
     let none = vec![u32::MAX; 256];
+    let mut spaced: Vec<u64> = Vec::new();
     let mut blocks = vec![0u16; 0x1100]; // code point >> 8 → block (0: no character)
     let mut index: Vec<u16> = vec![0; 256]; // per block, per code point: char number + 1
     let mut char_tokens: Vec<u32> = Vec::new();
@@ -326,8 +337,28 @@ fn write_chars(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32>
                     m[3 + (bit >> 6)] |= 1 << (bit & 63);
                 }
             }
+            // The same character after a space at the start of a piece, as one token `T`
+            // (" c"), if merging " c" alone reaches it: safe before first byte l if every token
+            // that starts with a proper suffix of " c" (c itself, or a proper suffix of c)
+            // followed by l ranks above T. Layout: T + 1 (0: none), then the 192 bits.
+            let mut sp = [0u64; 4];
+            let with_space = [&[b' '][..], c].concat();
+            if let Some(&t2) = ranks.get(&with_space[..]) {
+                if merge(ranks, &with_space).0 == [t2] {
+                    sp[0] = t2 as u64 + 1;
+                    for l in (0..0x80usize).chain(0xC0..0x100) {
+                        let bit = if l < 0x80 { l } else { l - 0x40 };
+                        if t2 < after_char.get(c).unwrap_or(&none)[l]
+                            && (1..c.len()).all(|k| t2 < after.get(&c[k..]).unwrap_or(&none)[l])
+                        {
+                            sp[1 + (bit >> 6)] |= 1 << (bit & 63);
+                        }
+                    }
+                }
+            }
             char_tokens.push(t);
             masks.extend_from_slice(&m);
+            spaced.extend_from_slice(&sp);
             block[lo as usize] = u16::try_from(char_tokens.len()).expect("fewer than 65535 characters");
         }
         if block.iter().any(|&x| x != 0) {
@@ -341,4 +372,5 @@ fn write_chars(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32>
     write("char_index.bin", index.iter().flat_map(|x| x.to_le_bytes()).collect());
     write("char_tokens.bin", char_tokens.iter().flat_map(|x| x.to_le_bytes()).collect());
     write("char_masks.bin", masks.iter().flat_map(|x| x.to_le_bytes()).collect());
+    write("char_spaced.bin", spaced.iter().flat_map(|x| x.to_le_bytes()).collect());
 }

@@ -16,7 +16,8 @@
 //! After the first round (adjacent bytes, from the two-byte table), the rank of two adjacent
 //! parts comes from the merge table (`merges.rs`), looked up by their two ids: no bytes are
 //! hashed and the vocabulary is not read. Text (valid UTF-8, [`encode_str_piece`]) starts the
-//! scan and heap merges from whole characters where that is provably exact (`chars.rs`).
+//! scan and heap merges from whole characters where that is provably exact, and the scan from
+//! a leading space merged with the character after it where that is (`chars.rs`).
 
 use super::chars;
 use super::merges::merged;
@@ -127,6 +128,14 @@ fn scan_utf8<const N: usize>(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
     // two-byte table).
     let mut prev_byte: Option<u8> = None;
     let mut i = 0;
+    // A space and the character after it, merged, where that is exact (see `chars::spaced`).
+    if n > 2 && piece[0] == b' ' && piece[1] >= 0xC0 {
+        let len = chars::utf8_len(piece[1]);
+        if let Some(t) = chars::spaced(piece, len) {
+            s.push(t, NO_RANK);
+            i = 1 + len;
+        }
+    }
     while i < n {
         let b = piece[i];
         // A continuation byte here belongs to a character that starts as bytes.
@@ -684,6 +693,75 @@ pub(crate) mod tests {
             merge_heap(ranks, text.as_bytes(), &mut b);
             assert_eq!(a, b, "{text:?}");
         }
+    }
+
+    /// A space and the character after it start merged (`chars::spaced`) only where that is
+    /// exact: for every character that can, the piece is the two followed by the rest of every
+    /// token that starts with the character (the merges that could join it with what follows
+    /// first), completed into text, and by ordinary neighbours; the merge must give exactly
+    /// what merging bytes gives.
+    #[test]
+    fn a_space_and_a_character_start_merged_only_where_exact() {
+        use crate::tokenizer::vocab::{token_bytes, FIRST_SPECIAL};
+        use std::collections::HashMap;
+        let ranks = super::super::ranks();
+        let mut next = xorshift(0x5BACE);
+        // What follows the character in each token that starts with it (and goes on).
+        let mut rests: HashMap<&[u8], Vec<&[u8]>> = HashMap::new();
+        for u in (0..FIRST_SPECIAL).filter_map(token_bytes) {
+            if u[0] >= 0xC0 {
+                let l = chars::utf8_len(u[0]);
+                if u.len() > l && std::str::from_utf8(&u[..l]).is_ok() {
+                    rests.entry(&u[..l]).or_default().push(&u[l..]);
+                }
+            }
+        }
+        // Characters by their first byte, to complete a token's rest into text.
+        let mut by_lead: HashMap<u8, Vec<char>> = HashMap::new();
+        for c in (0x80..=0x10FFFFu32).step_by(7).filter_map(char::from_u32) {
+            by_lead.entry(c.to_string().as_bytes()[0]).or_default().push(c);
+        }
+        let tails = ["", "a", "A", "1", " ", "!", "\n", "'s", "ж", "日", "ا", "क", "🎉"];
+        let (mut starts, mut refused, mut cases) = (0, 0, 0);
+        for c in (0x80..=0x10FFFFu32).filter_map(char::from_u32) {
+            let alone = format!(" {c}");
+            let len = c.len_utf8();
+            if chars::spaced(alone.as_bytes(), len).is_none() {
+                continue;
+            }
+            let mut texts: Vec<Vec<u8>> = tails.iter().map(|t| format!("{alone}{t}").into_bytes()).collect();
+            for rest in rests.get(&alone.as_bytes()[1..]).map_or(&[][..], |v| &v[..]) {
+                let mut t = alone.as_bytes().to_vec();
+                t.extend_from_slice(rest);
+                // Complete a character the token's rest cuts (or one it needs after it).
+                while std::str::from_utf8(&t).is_err() {
+                    let cut = t.iter().rposition(|&b| b >= 0xC0).expect("a lead byte");
+                    let lead = t[cut];
+                    t.truncate(cut);
+                    let v = &by_lead[&lead];
+                    t.extend_from_slice(v[(next() % v.len() as u64) as usize].to_string().as_bytes());
+                }
+                t.extend_from_slice(tails[(next() % tails.len() as u64) as usize].as_bytes());
+                texts.push(t);
+            }
+            for t in texts {
+                let text = std::str::from_utf8(&t).expect("text");
+                if ranks.get(text.as_bytes()).is_some() {
+                    continue; // a token: never merged
+                }
+                match chars::spaced(text.as_bytes(), len) {
+                    Some(_) => starts += 1,
+                    None => refused += 1,
+                }
+                let (mut want, mut got) = (vec![], vec![]);
+                merge_heap(ranks, text.as_bytes(), &mut want);
+                encode_str_piece(ranks, text, &mut got);
+                assert_eq!(got, want, "{text:?}");
+                cases += 1;
+            }
+        }
+        // Both sides of the check ran, many times.
+        assert!(starts > 10_000 && refused > 1_000, "{cases} cases: {starts} started merged, {refused} refused");
     }
 
     /// Characters that can start merged, with what is around them chosen to be the worst case:
