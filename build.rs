@@ -268,9 +268,10 @@ fn utf8_len(b: u8) -> usize {
 }
 
 /// The character table of `src/tokenizer/chars.rs` (see there for what it means and why it is
-/// exact): for every character of two or more bytes that is a token reached by merging its own
-/// bytes, the token, and for each byte that can precede it and each first byte of what can
-/// follow it, whether it can start merged.
+/// exact): for every character of two or more bytes that merging its own bytes alone changes
+/// (those that end as more than one token only if assigned and below U+20000), the tokens it
+/// ends as, and for each byte that can precede it and each first byte of what can follow it,
+/// whether it can start merged; and the same for the span of a space and the character.
 ///
 /// `before[p][b]`: the lowest rank of a token that ends with `p` (a proper prefix of a
 /// character: a lead byte and fewer continuation bytes than it announces) after a byte `b`;
@@ -305,61 +306,96 @@ fn write_chars(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32>
         }
     }
     let none = vec![u32::MAX; 256];
-    let mut spaced: Vec<u64> = Vec::new();
+    // Characters that merging alone leaves as more than one token are in the table only if
+    // they are assigned and below U+20000 (every other one starts as bytes, as before): that
+    // bounds the table (about 80k characters) and keeps the scripts and emoji text uses.
+    let assigned = {
+        use regex_syntax::hir::{Class, HirKind};
+        let hir = regex_syntax::Parser::new().parse(r"[\p{Assigned}--\p{Co}]").expect("class parses");
+        let HirKind::Class(Class::Unicode(class)) = hir.kind() else { unreachable!() };
+        let mut v = vec![false; 0x20000];
+        for r in class.ranges() {
+            for cp in r.start() as u32..=(r.end() as u32).min(0x1FFFF) {
+                v[cp as usize] = true;
+            }
+        }
+        v
+    };
     let mut blocks = vec![0u16; 0x1100]; // code point >> 8 → block (0: no character)
-    let mut index: Vec<u16> = vec![0; 256]; // per block, per code point: char number + 1
-    let mut char_tokens: Vec<u32> = Vec::new();
-    let mut masks: Vec<u64> = Vec::new();
+    let mut index: Vec<u32> = vec![0; 256]; // per block, per code point: char number + 1
+    let mut records: Vec<u8> = Vec::new();
+    let mut masks: Vec<[u64; 6]> = Vec::new();
+    let mut mask_ids: HashMap<[u64; 6], u16> = HashMap::new();
+    let mut mask_id = |m: [u64; 6]| {
+        *mask_ids.entry(m).or_insert_with(|| {
+            masks.push(m);
+            u16::try_from(masks.len() - 1).expect("fewer than 65536 masks")
+        })
+    };
+    let mut chars = 0u32;
     for hi in 0..0x1100u32 {
-        let mut block = vec![0u16; 256];
+        let mut block = vec![0u32; 256];
         for lo in 0..256u32 {
-            let Some(c) = char::from_u32(hi << 8 | lo) else { continue };
+            let cp = hi << 8 | lo;
+            let Some(c) = char::from_u32(cp) else { continue };
             let mut buf = [0u8; 4];
             let c = c.encode_utf8(&mut buf).as_bytes();
             if c.len() < 2 {
                 continue;
             }
-            let Some(&t) = ranks.get(c) else { continue };
-            if merge(ranks, c).0 != [t] {
+            let parts = merge(ranks, c).0;
+            // R: the highest rank of a merge inside the character alone (merging is monotone:
+            // its longest token's rank, the last merge of that token).
+            let Some(r) = parts.iter().copied().filter(|&t| tokens[t as usize].len() > 1).max() else {
+                continue; // merging alone joins none of its bytes
+            };
+            if parts.len() > 1 && !assigned.get(cp as usize).copied().unwrap_or(false) {
                 continue;
             }
+            assert!(parts.len() <= 3);
             // Bits 0..192: safe after byte b (ASCII or a continuation byte); bits 192..384:
             // safe before first byte l (ASCII, or a lead byte at l - 0x40).
             let mut m = [0u64; 6];
             for b in 0..0xC0usize {
-                if (1..c.len()).all(|k| t < before.get(&c[..k]).unwrap_or(&none)[b]) {
+                if (1..c.len()).all(|k| r < before.get(&c[..k]).unwrap_or(&none)[b]) {
                     m[b >> 6] |= 1 << (b & 63);
                 }
             }
             for l in (0..0x80usize).chain(0xC0..0x100) {
                 let bit = if l < 0x80 { l } else { l - 0x40 };
-                if (1..c.len()).all(|k| t < after.get(&c[k..]).unwrap_or(&none)[l]) {
+                if (1..c.len()).all(|k| r < after.get(&c[k..]).unwrap_or(&none)[l]) {
                     m[3 + (bit >> 6)] |= 1 << (bit & 63);
                 }
             }
             // The same character after a space at the start of a piece, as one token `T`
             // (" c"), if merging " c" alone reaches it: safe before first byte l if every token
             // that starts with a proper suffix of " c" (c itself, or a proper suffix of c)
-            // followed by l ranks above T. Layout: T + 1 (0: none), then the 192 bits.
-            let mut sp = [0u64; 4];
+            // followed by l ranks above T (bits 192..384 of its mask).
+            let mut sp = [0u64; 6];
+            let mut sp_token = 0u32;
             let with_space = [&[b' '][..], c].concat();
             if let Some(&t2) = ranks.get(&with_space[..]) {
                 if merge(ranks, &with_space).0 == [t2] {
-                    sp[0] = t2 as u64 + 1;
+                    sp_token = t2 + 1;
                     for l in (0..0x80usize).chain(0xC0..0x100) {
                         let bit = if l < 0x80 { l } else { l - 0x40 };
                         if t2 < after_char.get(c).unwrap_or(&none)[l]
                             && (1..c.len()).all(|k| t2 < after.get(&c[k..]).unwrap_or(&none)[l])
                         {
-                            sp[1 + (bit >> 6)] |= 1 << (bit & 63);
+                            sp[3 + (bit >> 6)] |= 1 << (bit & 63);
                         }
                     }
                 }
             }
-            char_tokens.push(t);
-            masks.extend_from_slice(&m);
-            spaced.extend_from_slice(&sp);
-            block[lo as usize] = u16::try_from(char_tokens.len()).expect("fewer than 65535 characters");
+            // Record: the tokens (each plus one, 18 bits apart; 0: none), the mask, the spaced
+            // mask, the spaced token plus one.
+            let packed = parts.iter().enumerate().fold(0u64, |p, (k, &t)| p | (t as u64 + 1) << (18 * k));
+            records.extend_from_slice(&packed.to_le_bytes());
+            records.extend_from_slice(&mask_id(m).to_le_bytes());
+            records.extend_from_slice(&mask_id(sp).to_le_bytes());
+            records.extend_from_slice(&sp_token.to_le_bytes());
+            chars += 1;
+            block[lo as usize] = chars;
         }
         if block.iter().any(|&x| x != 0) {
             blocks[hi as usize] = u16::try_from(index.len() / 256).expect("few blocks");
@@ -370,7 +406,6 @@ fn write_chars(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32>
     let write = |name: &str, bytes: Vec<u8>| std::fs::write(dir.join(name), bytes).unwrap();
     write("char_blocks.bin", blocks.iter().flat_map(|x| x.to_le_bytes()).collect());
     write("char_index.bin", index.iter().flat_map(|x| x.to_le_bytes()).collect());
-    write("char_tokens.bin", char_tokens.iter().flat_map(|x| x.to_le_bytes()).collect());
-    write("char_masks.bin", masks.iter().flat_map(|x| x.to_le_bytes()).collect());
-    write("char_spaced.bin", spaced.iter().flat_map(|x| x.to_le_bytes()).collect());
+    write("char_records.bin", records);
+    write("char_masks.bin", masks.iter().flatten().flat_map(|x| x.to_le_bytes()).collect());
 }

@@ -139,13 +139,13 @@ fn scan_utf8<const N: usize>(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
     while i < n {
         let b = piece[i];
         // A continuation byte here belongs to a character that starts as bytes.
-        let (id, len, byte) = if b < 0xC0 {
-            (ranks.byte_id(b), 1, Some(b))
+        let (id, len, byte, mut more) = if b < 0xC0 {
+            (ranks.byte_id(b), 1, Some(b), chars::Tokens::NONE)
         } else {
             let len = chars::utf8_len(b);
             match chars::premerged(piece, i, len) {
-                Some(t) => (t, len, None),
-                None => (ranks.byte_id(b), 1, Some(b)),
+                Some(t) => (t.first(), len, None, t.rest()),
+                None => (ranks.byte_id(b), 1, Some(b), chars::Tokens::NONE),
             }
         };
         let rank = if s.parts == 0 {
@@ -157,6 +157,12 @@ fn scan_utf8<const N: usize>(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
             }
         };
         s.push(id, rank);
+        // The character's other tokens, if merging it alone ends in more than one: they never
+        // merge with each other (merging alone would have joined them).
+        while !more.is_empty() {
+            s.push(more.first(), NO_RANK);
+            more = more.rest();
+        }
         prev_byte = byte;
         i += len;
     }
@@ -293,8 +299,9 @@ fn heap(ranks: &Ranks, piece: &[u8], utf8: bool, out: &mut Vec<u32>) {
             if b >= 0xC0 {
                 // (A continuation byte here belongs to a character that starts as bytes.)
                 let l = chars::utf8_len(b);
-                if let Some(t) = chars::premerged(piece, s, l) {
-                    ids[s] = t;
+                // (Only a character that starts as one token: a part here is a character.)
+                if let Some(t) = chars::premerged(piece, s, l).filter(|t| t.rest().is_empty()) {
+                    ids[s] = t.first();
                     len = l;
                 }
             }
@@ -800,7 +807,7 @@ pub(crate) mod tests {
             .filter(|u| u.len() > 1 && (u[0] & 0xC0 == 0x80 || std::str::from_utf8(u).is_err()))
             .collect();
         assert!(crossing.len() > 1000, "{} tokens split a character", crossing.len());
-        let (mut cases, mut premerged_parts) = (0, 0);
+        let (mut cases, mut premerged_parts, mut multi_token) = (0, 0, 0);
         for round in 0..40_000 {
             let u = crossing[(next() % crossing.len() as u64) as usize];
             let lead = u.iter().take_while(|&&b| b & 0xC0 == 0x80).count();
@@ -864,10 +871,15 @@ pub(crate) mod tests {
             let mut i = 0;
             while i < bytes.len() {
                 let l = if bytes[i] < 0x80 { 1 } else { chars::utf8_len(bytes[i]) };
-                premerged_parts += usize::from(l > 1 && chars::premerged(&bytes, i, l).is_some());
+                let t = if l > 1 { chars::premerged(&bytes, i, l) } else { None };
+                premerged_parts += usize::from(t.is_some());
+                multi_token += usize::from(t.is_some_and(|t| !t.rest().is_empty()));
                 i += l;
             }
         }
-        assert!(cases > 10_000 && premerged_parts > 10_000, "{cases} cases, {premerged_parts} premerged characters");
+        assert!(
+            cases > 10_000 && premerged_parts > 10_000 && multi_token > 1000,
+            "{cases} cases, {premerged_parts} premerged characters, {multi_token} of them as more than one token"
+        );
     }
 }
