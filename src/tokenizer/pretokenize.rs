@@ -11,7 +11,10 @@
 //! embedded. Each alternative is decided by scanning runs of one class, so every piece costs
 //! time linear in its length whatever the script (a page of Chinese is a few long pieces; the
 //! regex engine re-entered its automaton at every piece). ASCII letters, the bulk of most
-//! text, are scanned by loops of their own, without the table.
+//! text, are scanned by loops of their own, without the table (lower-case ones eight bytes at
+//! a time); within a word, wide (non-ASCII) letters are scanned one after another, going back
+//! to the ASCII loop only at an ASCII letter. The first character of a piece, and the one after
+//! a prefix, is decoded once: the word scan goes on from it.
 //!
 //! The tests check the splitter against the `regex` crate running [`PATTERN`] (without the
 //! look-ahead, whose effect is applied afterwards) exhaustively on short strings over one
@@ -145,51 +148,71 @@ pub struct Pieces<'t> {
     rest: &'t str,
 }
 
-impl<'t> Pieces<'t> {
-    /// End of the run of `[W]` from `i`.
-    #[inline(always)]
-    fn run_w(&self, mut i: usize) -> usize {
-        let s = self.rest.as_bytes();
-        loop {
-            // ASCII lower-case letters, the common case, without the table or decoding: eight
-            // at a time (their high bits say which are `a..=z`), then one at a time at the end.
-            const ONES: u64 = 0x0101_0101_0101_0101;
-            while let Some(chunk) = s.get(i..i + 8) {
-                let x = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap());
-                let y = x & (0x7F * ONES); // no carry crosses a byte below
-                let lower = (y + (0x80 - b'a' as u64) * ONES) & !(y + (0x80 - b'z' as u64 - 1) * ONES) & !x;
-                let other = !lower & (0x80 * ONES);
-                if other != 0 {
-                    i += (other.trailing_zeros() / 8) as usize;
-                    break;
-                }
-                i += 8;
-            }
-            while i < s.len() && s[i].is_ascii_lowercase() {
-                i += 1;
-            }
-            // No other ASCII character is W.
-            match s.get(i) {
-                Some(&b) if b >= 0x80 => {
-                    let (f, len) = wide(s, i, b);
-                    if f & W == 0 {
-                        return i;
-                    }
-                    i += len;
-                }
-                _ => return i,
-            }
+/// Skips ASCII lower-case letters from `i`, the common case, without the table or decoding:
+/// eight at a time (their high bits say which are `a..=z`), one at a time in the last seven
+/// bytes. Returns where they end and the byte there (0 at the end of the text, which no test
+/// below takes for a letter or an apostrophe).
+#[inline(always)]
+fn skip_lower(s: &[u8], mut i: usize) -> (usize, u8) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let x = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap());
+        let y = x & (0x7F * ONES); // no carry crosses a byte below
+        let lower = (y + (0x80 - b'a' as u64) * ONES) & !(y + (0x80 - b'z' as u64 - 1) * ONES) & !x;
+        let other = !lower & (0x80 * ONES);
+        if other != 0 {
+            // The stopping byte's high bit is bit 8k + 7: the byte is the chunk's k-th.
+            let bit = other.trailing_zeros();
+            return (i + (bit / 8) as usize, (x >> (bit & 56)) as u8);
+        }
+        i += 8;
+    }
+    loop {
+        match s.get(i) {
+            Some(b) if b.is_ascii_lowercase() => i += 1,
+            Some(&b) => return (i, b),
+            None => return (i, 0),
         }
     }
+}
 
-    /// Length of `(?i:'s|'t|'re|'ve|'m|'ll|'d)` at `i` (0 if none). The alternatives start
-    /// with distinct letters, so at most one can match. Case-insensitively `s` also matches
-    /// U+017F LATIN SMALL LETTER LONG S (simple case folding); no other non-ASCII character
-    /// folds to one of these letters (checked by a test).
+impl<'t> Pieces<'t> {
+    /// End of the run of `[W]` from `i` and the byte there (0 at the end of the text), `ascii`
+    /// saying whether the character before `i` was ASCII (a constant at every call): after an
+    /// ASCII letter the run most likely goes on in ASCII, eight bytes at a time; after a wide
+    /// (non-ASCII) one, a word of another script goes on one wide character after another,
+    /// without paying the eight-byte check before each. No ASCII character but `a..=z` is W.
     #[inline(always)]
-    fn contraction(&self, i: usize) -> usize {
+    fn run_w(&self, i: usize, ascii: bool) -> (usize, u8) {
         let s = self.rest.as_bytes();
-        if s.get(i) != Some(&b'\'') {
+        // After a wide character: the next one, or the ASCII loop at an ASCII letter.
+        let after_wide = |i: usize| match s.get(i) {
+            Some(&b) if b >= 0x80 => (i, b),
+            Some(b) if b.is_ascii_lowercase() => skip_lower(s, i + 1),
+            Some(&b) => (i, b),
+            None => (i, 0),
+        };
+        let (mut i, mut b) = if ascii { skip_lower(s, i) } else { after_wide(i) };
+        // `b`, at `i`, is not an ASCII letter.
+        while b >= 0x80 {
+            let (f, len) = wide(s, i, b);
+            if f & W == 0 {
+                break;
+            }
+            (i, b) = after_wide(i + len);
+        }
+        (i, b)
+    }
+
+    /// Length of `(?i:'s|'t|'re|'ve|'m|'ll|'d)` at `i` (0 if none), `b` being the byte at `i`
+    /// (0 at the end of the text). The alternatives start with distinct letters, so at most
+    /// one can match. Case-insensitively `s` also matches U+017F LATIN SMALL LETTER LONG S
+    /// (simple case folding); no other non-ASCII character folds to one of these letters
+    /// (checked by a test).
+    #[inline(always)]
+    fn contraction(&self, i: usize, b: u8) -> usize {
+        let s = self.rest.as_bytes();
+        if b != b'\'' {
             return 0;
         }
         let lower = |k: usize| s.get(k).map(|b| b.to_ascii_lowercase());
@@ -202,10 +225,20 @@ impl<'t> Pieces<'t> {
         }
     }
 
-    /// Alternative 1 without its prefix at `q`, `[U]*[W]+C?` (C: a contraction), else (if
-    /// `upper`) alternative 2 without its prefix, `[U]+[W]*C?`; None if neither matches.
+    /// End of `[W]+C?` (C: a contraction) whose `[W]+` goes on at `i`, `ascii` as for
+    /// [`Self::run_w`].
     #[inline(always)]
-    fn word(&self, q: usize, upper: bool) -> Option<usize> {
+    fn w_end(&self, i: usize, ascii: bool) -> usize {
+        let (e, b) = self.run_w(i, ascii);
+        e + self.contraction(e, b)
+    }
+
+    /// Alternative 1 without its prefix at `q`, `[U]*[W]+C?`, else (if `upper`) alternative 2
+    /// without its prefix, `[U]+[W]*C?`; None if neither matches. The characters of `q..i` are
+    /// already scanned, all U (the caller decoded them), `last_w` being the end of the last of
+    /// them that is also W (0: none).
+    #[inline(always)]
+    fn word_from(&self, q: usize, mut i: usize, mut last_w: usize, upper: bool) -> Option<usize> {
         let s = self.rest.as_bytes();
         // Greedy `[U]*` takes the longest U run it can while `[W]+` still matches after it:
         // the whole run if the character stopping it is W (then `[W]+` takes the W run from
@@ -213,33 +246,53 @@ impl<'t> Pieces<'t> {
         // then takes alone (what follows it in the run is Lu/Lt, the stopper is not W). If
         // there is none, alternative 1 fails, and alternative 2 takes the U run (`[W]*` takes
         // nothing: the stopper is not W).
-        let mut i = q;
-        let mut last_w = 0; // end of the run's last W character; 0: none (an end is > q)
-        let e = loop {
-            // ASCII capitals, the common case, without the table or decoding.
-            while i < s.len() && s[i].is_ascii_uppercase() {
-                i += 1;
-            }
+        let stop = loop {
             let Some(&b) = s.get(i) else { break 0 };
-            let (f, len) = at(s, i, b);
-            if f & U == 0 {
-                break if f & W != 0 { self.run_w(i + len) } else { 0 };
+            if b < 0x80 {
+                // ASCII capitals, the common case, without the table; no other ASCII character
+                // is U, none but `a..=z` is W.
+                if b.is_ascii_uppercase() {
+                    i += 1;
+                    continue;
+                }
+                if b.is_ascii_lowercase() {
+                    return Some(self.w_end(i + 1, true));
+                }
+                break b;
             }
-            if f & W != 0 {
-                last_w = i + len;
+            let (f, len) = wide(s, i, b);
+            if f & U == 0 {
+                if f & W != 0 {
+                    return Some(self.w_end(i + len, false));
+                }
+                break 0; // not an apostrophe
             }
             i += len;
+            if f & W != 0 {
+                last_w = i;
+            }
         };
-        let e = if e != 0 {
-            e
-        } else if last_w != 0 {
-            last_w
-        } else if upper && i > q {
+        // A contraction can only follow at the stopper `i` (byte `stop`): a character of the
+        // run after `last_w` is Lu/Lt, no apostrophe.
+        let e = if last_w == i || (last_w == 0 && upper && i > q) {
             i
+        } else if last_w != 0 {
+            return Some(last_w);
         } else {
             return None;
         };
-        Some(e + self.contraction(e))
+        Some(e + self.contraction(e, stop))
+    }
+
+    /// [`Self::word_from`] `q` where the character at `q` is a letter (U or W: one of the
+    /// alternatives matches) with flags `f` and length `len`.
+    #[inline(always)]
+    fn letter_word(&self, q: usize, f: u8, len: usize) -> Option<usize> {
+        if f & U != 0 {
+            self.word_from(q, q + len, if f & W != 0 { q + len } else { 0 }, true)
+        } else {
+            Some(self.w_end(q + len, len == 1))
+        }
     }
 
     /// End of alternative 4's `[^\s\p{L}\p{N}]*[\r\n/]*` from `e`.
@@ -264,36 +317,53 @@ impl<'t> Pieces<'t> {
     fn piece_end(&self) -> usize {
         let s = self.rest.as_bytes();
         let p = 0;
-        let (c, clen) = at(s, p, s[p]);
+        let b = s[p];
         // Alternatives 1 and 2, each first with the optional prefix `[^\r\n\p{L}\p{N}]`, then
-        // without.
-        if c & L != 0 {
-            // A letter is no prefix, and is U or W: one of the two matches from it.
-            if let Some(e) = self.word(p, true) {
-                return e;
+        // without. A letter is no prefix, and is U or W: one of the two matches from it.
+        let (c, clen) = if b < 0x80 {
+            let c = ASCII[b as usize];
+            if c & L != 0 {
+                if c & W != 0 {
+                    return self.w_end(p + 1, true);
+                }
+                if let Some(e) = self.word_from(p, p + 1, 0, true) {
+                    return e;
+                }
             }
-        }
+            (c, 1)
+        } else {
+            let (c, clen) = wide(s, p, b);
+            if c & L != 0 {
+                if let Some(e) = self.letter_word(p, c, clen) {
+                    return e;
+                }
+            } else if c & (U | W) != 0 && c & (CRLF | N) == 0 {
+                // A mark (U and W, not a letter) is a prefix: alternative 1 with it as the
+                // prefix, else alternative 1 from it, which matches (alternative 2 is never
+                // reached).
+                if let Some(e) = self.word_from(p + clen, p + clen, 0, false) {
+                    return e;
+                }
+                if let Some(e) = self.word_from(p, p, 0, false) {
+                    return e;
+                }
+            }
+            (c, clen)
+        };
         let prefix = c & (CRLF | L | N) == 0;
         // Flags of the character after a prefix (at the end, a space's: neither a word's nor
         // punctuation).
         let mut next = S;
         if prefix {
-            if c & (U | W) != 0 {
-                // A mark (U and W, not a letter): alternative 1 with it as the prefix, else
-                // alternative 1 from it, which matches (alternative 2 is never reached).
-                if let Some(e) = self.word(p + clen, false) {
-                    return e;
-                }
-                if let Some(e) = self.word(p, false) {
-                    return e;
-                }
-            }
-            if let Some(&b) = s.get(p + clen) {
-                next = at(s, p + clen, b).0;
-                // Alternative 1 or 2 matches after the prefix if the next character is U or W,
-                // and neither does otherwise (nor from `c`, which is not U).
+            // Alternative 1 or 2 matches after the prefix if the next character is U or W
+            // (it is a letter or a mark, and scanned from there as `letter_word` does), and
+            // neither does otherwise (nor from `c`, which is not U).
+            let q = p + clen;
+            if let Some(&b) = s.get(q) {
+                let len;
+                (next, len) = at(s, q, b);
                 if next & (U | W) != 0 {
-                    if let Some(e) = self.word(p + clen, true) {
+                    if let Some(e) = self.letter_word(q, next, len) {
                         return e;
                     }
                 }
@@ -354,7 +424,7 @@ impl<'t> Pieces<'t> {
 impl<'t> Iterator for Pieces<'t> {
     type Item = &'t str;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<&'t str> {
         if self.rest.is_empty() {
             return None;
@@ -523,6 +593,41 @@ mod tests {
                 for &stop in &stops {
                     check_ascii(&format!("{start}{run}{stop}"));
                     check_ascii(&format!("{start}{run}{stop}xyzwvutsrqp {run}"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn wide_letter_runs_end_where_the_regex_ends_them() {
+        // Words of wide (non-ASCII) letters are scanned one wide character after another and go
+        // back to the eight-byte ASCII loop at an ASCII letter: runs of every length mixing wide
+        // letters of each length and class (lower-case, capital, Lo, Lm, Lt, marks) with ASCII
+        // ones, after every kind of start and before every ASCII character, wide stoppers, an
+        // apostrophe and the end of the text.
+        let mixes: [&[char]; 9] = [
+            &['ж', 'é', 'ⱥ', '𝐚'],
+            &['ж', 'a', 'é', 'z', 'ⱥ', 'q', '𝐚', 'm'],
+            &['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'ж'],
+            &['日', '\u{301}', 'क', '\u{94d}', '𠀀', 'ʰ'],
+            &['Ж', 'É', 'ж', 'é'],
+            &['Ж', 'ж', 'A', 'a', '日', 'ǅ', 'ʰ', 'Z'],
+            &['É', 'A', 'Ж', '𝐀', 'ǅ'],
+            &['ʰ', 'Ж', '\u{301}', 'A', '日'],
+            &['ж', 'ж', 'ж', 'ж', 'ж', 'ж', 'ж', 'ж', 'ж', 'a'],
+        ];
+        let mut stops: Vec<String> = (0..128u8).map(|b| char::from(b).to_string()).collect();
+        stops.extend(["é", "É", "日", "\u{301}", "\u{3000}", "\u{a0}", "٣", "—", "🎉", "ſ", "’", "'s", "'ſ", "'ll", ""].map(String::from));
+        for start in ["", " ", "A", "ж", "Ж", "'", "\n", "\u{301}", "日", "—"] {
+            for mix in mixes {
+                for len in 0..14 {
+                    for offset in [0, 1] {
+                        let run: String = (0..len).map(|k| mix[(k + offset) % mix.len()]).collect();
+                        for stop in &stops {
+                            check_ascii(&format!("{start}{run}{stop}"));
+                            check_ascii(&format!("{start}{run}{stop}жé xyz"));
+                        }
+                    }
                 }
             }
         }
