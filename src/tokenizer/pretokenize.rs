@@ -99,20 +99,19 @@ static CLASS_4_BLOCKS: &[u8; 0x4000] = include_bytes!(concat!(env!("OUT_DIR"), "
 /// `i` a character boundary, so its continuation bytes exist).
 #[inline(always)]
 fn wide(s: &[u8], i: usize, b0: u8) -> (u8, usize) {
+    // Indexed from `i` (which the caller has checked), so that the furthest byte's bounds check
+    // covers the nearer ones'.
+    let t = &s[i..];
     let b0 = b0 as usize;
     if b0 < 0xE0 {
-        let b1 = s[i + 1] as usize;
+        let b1 = t[1] as usize;
         (CLASS_2[(b0 & 0x1F) << 6 | (b1 & 0x3F)], 2)
     } else if b0 < 0xF0 {
-        // The furthest byte first: its bounds check covers the nearer one's.
-        let b2 = s[i + 2] as usize;
-        let b1 = s[i + 1] as usize;
+        let (b2, b1) = (t[2] as usize, t[1] as usize);
         let block = CLASS_3_INDEX[(b0 & 0x0F) << 6 | (b1 & 0x3F)] as usize;
         (CLASS_3_BLOCKS[block << 6 | (b2 & 0x3F)], 3)
     } else {
-        let b3 = s[i + 3] as usize;
-        let b2 = s[i + 2] as usize;
-        let b1 = s[i + 1] as usize;
+        let (b3, b2, b1) = (t[3] as usize, t[2] as usize, t[1] as usize);
         let block = CLASS_4_INDEX[(b0 & 0x07) << 12 | (b1 & 0x3F) << 6 | (b2 & 0x3F)] as usize;
         (CLASS_4_BLOCKS[block << 6 | (b3 & 0x3F)], 4)
     }
