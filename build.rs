@@ -99,14 +99,14 @@ const CLASS_CRLF: u8 = 32;
 /// The pre-tokenizer's class flags of every code point, from `regex-syntax`'s Unicode tables
 /// (the crate the regex engines use), as tables indexed by the bytes of the character's UTF-8
 /// encoding, so that the pre-tokenizer assembles no code point:
-/// - `class_2.bin`: the flags of U+0000..U+07FF, indexed by the 5 + 6 payload bits of a
-///   2-byte character;
-/// - `class_3_index.bin`: for 3-byte characters, one block number per 64 code points (indexed by
-///   the payload bits of the first two bytes), and `class_3_blocks.bin` the distinct 64-byte
-///   blocks (indexed by block number and the last byte's 6 bits; fewer than 256 blocks, padded
-///   to 256 so that no index can fall outside);
-/// - `class_4_index.bin` and `class_4_blocks.bin`: the same for 4-byte characters (the index
-///   by the payload bits of the first three bytes).
+/// - `class_2.bin`: the flags of U+0000..U+07FF, indexed by `(b0 << 6 ^ b1) & 0x7FF` for a
+///   2-byte character `b0 b1`, which is its code point XOR 0x80 (the marker bit of `b1`);
+/// - `class_3.bin`: the flags of U+0000..U+FFFF, indexed by `(b0 << 12 ^ b1 << 6 ^ b2) &
+///   0xFFFF` for a 3-byte character, its code point XOR 0x2080 (the marker bits of `b1`, `b2`);
+/// - `class_4_index.bin`: for 4-byte characters, one block number per 64 code points (indexed
+///   by the 3 + 6 + 6 payload bits of the first three bytes), and `class_4_blocks.bin` the
+///   distinct 64-byte blocks (indexed by block number and the last byte's 6 bits; fewer than
+///   256 blocks, padded to 256 so that no index can fall outside).
 fn write_classes() {
     use regex_syntax::hir::{Class, HirKind};
     const CPS: usize = 0x11_0000;
@@ -141,11 +141,9 @@ fn write_classes() {
         (index, blocks)
     }
     let dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    std::fs::write(dir.join("class_2.bin"), &flat[..0x800]).unwrap();
-    // 3-byte characters, U+0800..U+FFFF, by the 4 + 6 bits of their first two bytes.
-    let (index, blocks) = blocks_of(&flat, 0x800, 0x1_0000);
-    std::fs::write(dir.join("class_3_index.bin"), index).unwrap();
-    std::fs::write(dir.join("class_3_blocks.bin"), blocks).unwrap();
+    let by_xor = |len: usize, xor: usize| (0..len).map(|k| flat[k ^ xor]).collect::<Vec<u8>>();
+    std::fs::write(dir.join("class_2.bin"), by_xor(0x800, 0x80)).unwrap();
+    std::fs::write(dir.join("class_3.bin"), by_xor(0x1_0000, 0x2080)).unwrap();
     // 4-byte characters, U+10000..U+10FFFF, by the 3 + 6 + 6 bits of their first three bytes.
     let (index, blocks) = blocks_of(&flat, 0x1_0000, CPS);
     std::fs::write(dir.join("class_4_index.bin"), index).unwrap();

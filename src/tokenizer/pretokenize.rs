@@ -3,18 +3,18 @@
 //! o200k's split pattern (kept below as [`PATTERN`], the tests' oracle) ends in
 //! `\s+(?!\S)|\s+`, a look-ahead that forces a backtracking engine (the reference uses
 //! fancy-regex, which can fail or panic on long inputs). [`Pieces`] is a direct transcription
-//! of the pattern's leftmost-first semantics over per-character classes: each code point gets
-//! a byte of flags (`[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]`, `[\p{Ll}\p{Lm}\p{Lo}\p{M}]`, `\p{L}`,
+//! of the pattern's leftmost-first semantics over per-character classes: each code point gets a
+//! byte of flags (`[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]`, `[\p{Ll}\p{Lm}\p{Lo}\p{M}]`, `\p{L}`,
 //! `\p{N}`, `\s`), from a constant table for ASCII, or from tables indexed by the bytes of the
-//! character's UTF-8 encoding (no code point is assembled), built by `build.rs` from
-//! `regex-syntax`'s Unicode tables (the same crate and version the regex engines use) and
-//! embedded. Each alternative is decided by scanning runs of one class, so every piece costs
-//! time linear in its length whatever the script (a page of Chinese is a few long pieces; the
-//! regex engine re-entered its automaton at every piece). ASCII letters, the bulk of most
-//! text, are scanned by loops of their own, without the table (lower-case ones eight bytes at
-//! a time); within a word, wide (non-ASCII) letters are scanned one after another, going back
-//! to the ASCII loop only at an ASCII letter. The first character of a piece, and the one after
-//! a prefix, is decoded once: the word scan goes on from it.
+//! character's UTF-8 encoding (shifted together, not assembled into a code point), built by
+//! `build.rs` from `regex-syntax`'s Unicode tables (the same crate and version the regex
+//! engines use) and embedded. Each alternative is decided by scanning runs of one class, so
+//! every piece costs time linear in its length whatever the script (a page of Chinese is a few
+//! long pieces; the regex engine re-entered its automaton at every piece). ASCII letters, the
+//! bulk of most text, are scanned by loops of their own, without the table (lower-case ones
+//! eight bytes at a time); within a word, wide (non-ASCII) letters are scanned one after
+//! another, going back to the ASCII loop only at an ASCII letter. The first character of a
+//! piece, and the one after a prefix, is decoded once: the word scan goes on from it.
 //!
 //! The tests check the splitter against the `regex` crate running [`PATTERN`] (without the
 //! look-ahead, whose effect is applied afterwards) exhaustively on short strings over one
@@ -82,15 +82,15 @@ static ASCII: [u8; 128] = {
 };
 
 // Flags of non-ASCII characters, by the bytes of their UTF-8 encoding (built by `build.rs` from
-// `regex-syntax`'s Unicode tables and embedded: nothing is built at run time, and no code point
-// is assembled). Every index is masked into its table, so none is bounds-checked but the 4-byte
-// index's.
-/// U+0000..U+07FF, by the 5 + 6 payload bits of a 2-byte character.
+// `regex-syntax`'s Unicode tables and embedded: nothing is built at run time). Every index is
+// masked into its table, so none is bounds-checked but the 4-byte index's.
+/// U+0000..U+07FF by `(b0 << 6 ^ b1) & 0x7FF` for a 2-byte character `b0 b1`: its code point
+/// XOR 0x80, the marker bit of `b1` (that of `b0` is shifted out), so that no byte is masked.
 static CLASS_2: &[u8; 0x800] = include_bytes!(concat!(env!("OUT_DIR"), "/class_2.bin"));
-/// A block number per 64 code points of U+0000..U+FFFF, by the 4 + 6 payload bits of the first
-/// two bytes of a 3-byte character; the block's flags by the last byte's 6.
-static CLASS_3_INDEX: &[u8; 0x400] = include_bytes!(concat!(env!("OUT_DIR"), "/class_3_index.bin"));
-static CLASS_3_BLOCKS: &[u8; 0x4000] = include_bytes!(concat!(env!("OUT_DIR"), "/class_3_blocks.bin"));
+/// U+0000..U+FFFF by `(b0 << 12 ^ b1 << 6 ^ b2) & 0xFFFF` for a 3-byte character: its code
+/// point XOR 0x2080, the marker bits of `b1` and `b2` (one load, where a two-level table would
+/// take two; only the blocks a text uses are ever read).
+static CLASS_3: &[u8; 0x1_0000] = include_bytes!(concat!(env!("OUT_DIR"), "/class_3.bin"));
 /// The same for 4-byte characters, by the 3 + 6 + 6 payload bits of their first three bytes.
 static CLASS_4_INDEX: &[u8; 0x4400] = include_bytes!(concat!(env!("OUT_DIR"), "/class_4_index.bin"));
 static CLASS_4_BLOCKS: &[u8; 0x4000] = include_bytes!(concat!(env!("OUT_DIR"), "/class_4_blocks.bin"));
@@ -99,20 +99,18 @@ static CLASS_4_BLOCKS: &[u8; 0x4000] = include_bytes!(concat!(env!("OUT_DIR"), "
 /// `i` a character boundary, so its continuation bytes exist).
 #[inline(always)]
 fn wide(s: &[u8], i: usize, b0: u8) -> (u8, usize) {
+    // Indexed from `i` (which the caller has checked), so that the furthest byte's bounds check
+    // covers the nearer ones'.
+    let t = &s[i..];
     let b0 = b0 as usize;
     if b0 < 0xE0 {
-        let b1 = s[i + 1] as usize;
-        (CLASS_2[(b0 & 0x1F) << 6 | (b1 & 0x3F)], 2)
+        let b1 = t[1] as usize;
+        (CLASS_2[(b0 << 6 ^ b1) & 0x7FF], 2)
     } else if b0 < 0xF0 {
-        // The furthest byte first: its bounds check covers the nearer one's.
-        let b2 = s[i + 2] as usize;
-        let b1 = s[i + 1] as usize;
-        let block = CLASS_3_INDEX[(b0 & 0x0F) << 6 | (b1 & 0x3F)] as usize;
-        (CLASS_3_BLOCKS[block << 6 | (b2 & 0x3F)], 3)
+        let (b2, b1) = (t[2] as usize, t[1] as usize);
+        (CLASS_3[(b0 << 12 ^ b1 << 6 ^ b2) & 0xFFFF], 3)
     } else {
-        let b3 = s[i + 3] as usize;
-        let b2 = s[i + 2] as usize;
-        let b1 = s[i + 1] as usize;
+        let (b3, b2, b1) = (t[3] as usize, t[2] as usize, t[1] as usize);
         let block = CLASS_4_INDEX[(b0 & 0x07) << 12 | (b1 & 0x3F) << 6 | (b2 & 0x3F)] as usize;
         (CLASS_4_BLOCKS[block << 6 | (b3 & 0x3F)], 4)
     }
