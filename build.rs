@@ -319,8 +319,14 @@ fn write_chars(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32>
         }
         v
     };
-    let mut blocks = vec![0u16; 0x1100]; // code point >> 8 → block (0: no character)
+    // code point >> 8 → block (0: no character); 0x2000 entries, so that a 21-bit code point
+    // shifted indexes it without a bounds check
+    let mut blocks = vec![0u16; 0x2000];
     let mut index: Vec<u32> = vec![0; 256]; // per block, per code point: char number + 1
+    // Characters of two and three bytes: char number + 1 at the code point XOR 0x80 (0x2080),
+    // the index their shifted bytes make; the blocks above hold only those of four bytes.
+    let mut char2 = vec![0u32; 0x800];
+    let mut char3 = vec![0u32; 0x10000];
     let mut records: Vec<u8> = Vec::new();
     let mut masks: Vec<[u64; 6]> = Vec::new();
     let mut mask_ids: HashMap<[u64; 6], u16> = HashMap::new();
@@ -393,7 +399,11 @@ fn write_chars(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32>
             records.extend_from_slice(&mask_id(sp).to_le_bytes());
             records.extend_from_slice(&sp_token.to_le_bytes());
             chars += 1;
-            block[lo as usize] = chars;
+            match c.len() {
+                2 => char2[(cp ^ 0x80) as usize] = chars,
+                3 => char3[(cp ^ 0x2080) as usize] = chars,
+                _ => block[lo as usize] = chars,
+            }
         }
         if block.iter().any(|&x| x != 0) {
             blocks[hi as usize] = u16::try_from(index.len() / 256).expect("few blocks");
@@ -404,6 +414,11 @@ fn write_chars(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32>
     let write = |name: &str, bytes: Vec<u8>| std::fs::write(dir.join(name), bytes).unwrap();
     write("char_blocks.bin", blocks.iter().flat_map(|x| x.to_le_bytes()).collect());
     write("char_index.bin", index.iter().flat_map(|x| x.to_le_bytes()).collect());
+    write("char_2.bin", char2.iter().flat_map(|x| x.to_le_bytes()).collect());
+    write("char_3.bin", char3.iter().flat_map(|x| x.to_le_bytes()).collect());
     write("char_records.bin", records);
+    // Padded to MASK_SLOTS masks (chars.rs reads them from a table of that fixed size).
+    assert!(masks.len() <= 1024, "{} masks: raise chars.rs's MASK_SLOTS", masks.len());
+    masks.resize(1024, [0; 6]);
     write("char_masks.bin", masks.iter().flatten().flat_map(|x| x.to_le_bytes()).collect());
 }

@@ -50,19 +50,28 @@
 //! 3.4% for CJK, 2.2% for European and 1.7% for emoji chat (the character after a space
 //! mostly cannot start merged alone).
 //!
-//! Layout (built by `build.rs`, embedded): `BLOCKS`, one `u16` per 256 code points naming a
-//! block of `INDEX` (block 0: none of them is in the table); `INDEX`, per code point of a
-//! block, a `u32`, the character's number plus one (0: not in the table); `RECORDS`, 16 bytes
-//! per character: its one to three tokens ([`Tokens`]), a `u16` mask number, a `u16` mask
-//! number for the span of a space and the character, and that span's token plus one (0: none);
-//! `MASKS`, six `u64` per distinct mask: bits 0..192, merged start allowed after byte `b` (an
-//! ASCII or continuation byte); bits 192..384, allowed before first byte `l` (ASCII at `l`, a
-//! lead byte at `l - 0x40`). About 1 MiB in all.
+//! Layout (built by `build.rs`, embedded): a character's number plus one (0: not in the
+//! table) in `CHAR_2` and `CHAR_3` for characters of two and three bytes, one `u32` each at
+//! the index their bytes make shifted and XORed (the code point XOR 0x80, XOR 0x2080: no code
+//! point assembled, no bounds check), and for four-byte characters in `INDEX`, per code point
+//! of a block of 256, the block named by `BLOCKS` (one `u16` per 256 code points; 0: none);
+//! `RECORDS`, 16 bytes per character: its one to three tokens ([`Tokens`]), a `u16` mask
+//! number, a `u16` mask number for the span of a space and the character, and that span's
+//! token plus one (0: none); `MASKS`, six `u64` per distinct mask (padded to [`MASK_SLOTS`]):
+//! bits 0..192, merged start allowed after byte `b` (an ASCII or continuation byte); bits
+//! 192..384, allowed before first byte `l` (ASCII at `l`, a lead byte at `l - 0x40`). About
+//! 1.1 MiB in all.
 
-static BLOCKS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/char_blocks.bin"));
+static BLOCKS: &[u8; 0x4000] = include_bytes!(concat!(env!("OUT_DIR"), "/char_blocks.bin"));
 static INDEX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/char_index.bin"));
+static CHAR_2: &[u8; 0x2000] = include_bytes!(concat!(env!("OUT_DIR"), "/char_2.bin"));
+static CHAR_3: &[u8; 0x40000] = include_bytes!(concat!(env!("OUT_DIR"), "/char_3.bin"));
 static RECORDS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/char_records.bin"));
-static MASKS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/char_masks.bin"));
+static MASKS: &[u8; MASK_SLOTS * 48] = include_bytes!(concat!(env!("OUT_DIR"), "/char_masks.bin"));
+
+/// Masks the table has room for (`build.rs` pads it to them): a power of two, so that a mask
+/// number masked by it reads the table without a bounds check.
+const MASK_SLOTS: usize = 1024;
 
 /// A character's record: its tokens, its mask, its spaced mask and spaced token.
 const RECORD: usize = 16;
@@ -70,9 +79,10 @@ const RECORD: usize = 16;
 const TOKEN_BITS: u32 = 18;
 const TOKEN_MASK: u64 = (1 << TOKEN_BITS) - 1;
 
+/// The `u32` at `i` of a table of `N` bytes, `i` below `N / 4` (no bounds check).
 #[inline(always)]
-fn u16_at(b: &[u8], i: usize) -> usize {
-    u16::from_le_bytes([b[2 * i], b[2 * i + 1]]) as usize
+fn word<const N: usize>(b: &[u8; N], i: usize) -> usize {
+    u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]) as usize
 }
 
 #[inline(always)]
@@ -83,7 +93,7 @@ fn u32_at(b: &[u8], i: usize) -> usize {
 /// Bit `bit` of mask `m`.
 #[inline(always)]
 fn mask_bit(m: usize, bit: usize) -> bool {
-    let at = (m * 6 + (bit >> 6)) * 8;
+    let at = ((m & (MASK_SLOTS - 1)) * 6 + (bit >> 6)) * 8;
     let w = u64::from_le_bytes(MASKS[at..at + 8].try_into().expect("8 bytes"));
     w >> (bit & 63) & 1 == 1
 }
@@ -134,19 +144,30 @@ impl Tokens {
     }
 }
 
-/// The record of the character `c` (its UTF-8 bytes, two to four), if it has one.
+/// The record of the character at `piece[i..i + len]` (two to four bytes), if it has one.
 #[inline(always)]
-fn record(c: &[u8]) -> Option<&'static [u8; RECORD]> {
-    let cp = match c.len() {
-        2 => (c[0] as u32 & 0x1F) << 6 | (c[1] as u32 & 0x3F),
-        3 => (c[0] as u32 & 0x0F) << 12 | (c[1] as u32 & 0x3F) << 6 | (c[2] as u32 & 0x3F),
-        _ => (c[0] as u32 & 0x07) << 18 | (c[1] as u32 & 0x3F) << 12 | (c[2] as u32 & 0x3F) << 6 | (c[3] as u32 & 0x3F),
-    } as usize;
-    let block = u16_at(BLOCKS, cp >> 8);
-    if block == 0 {
-        return None;
+fn record(piece: &[u8], i: usize, len: usize) -> Option<&'static [u8; RECORD]> {
+    let c = &piece[i..i + len];
+    // The bytes shifted into place and XORed make the code point with the fixed bits of the
+    // continuation bytes (0x80 each) flipped at known places (the lead byte's marker bits fall
+    // out of the mask): the index of the flat tables of two- and three-byte characters, and
+    // for four bytes one XOR from the code point.
+    let ch = match len {
+        2 => word(CHAR_2, ((c[0] as usize) << 6 ^ c[1] as usize) & 0x7FF),
+        3 => word(CHAR_3, ((c[0] as usize) << 12 ^ (c[1] as usize) << 6 ^ c[2] as usize) & 0xFFFF),
+        _ => {
+            let cp = ((c[0] as usize) << 18 ^ (c[1] as usize) << 12 ^ (c[2] as usize) << 6 ^ c[3] as usize)
+                & 0x1F_FFFF
+                ^ 0x8_2080;
+            let k = 2 * (cp >> 8 & 0x1FFF);
+            let block = u16::from_le_bytes([BLOCKS[k], BLOCKS[k + 1]]) as usize;
+            if block == 0 {
+                return None;
+            }
+            u32_at(INDEX, block * 256 + (cp & 0xFF))
+        }
     }
-    let ch = u32_at(INDEX, block * 256 + (cp & 0xFF)).checked_sub(1)?;
+    .checked_sub(1)?;
     Some(RECORDS[ch * RECORD..ch * RECORD + RECORD].try_into().expect("a record"))
 }
 
@@ -155,7 +176,7 @@ fn record(c: &[u8]) -> Option<&'static [u8; RECORD]> {
 /// to start as bytes.
 #[inline(always)]
 pub(crate) fn premerged(piece: &[u8], i: usize, len: usize) -> Option<Tokens> {
-    let rec = record(&piece[i..i + len])?;
+    let rec = record(piece, i, len)?;
     let m = u16::from_le_bytes([rec[8], rec[9]]) as usize;
     if i > 0 && !mask_bit(m, piece[i - 1] as usize) {
         return None;
@@ -174,7 +195,7 @@ pub(crate) fn premerged(piece: &[u8], i: usize, len: usize) -> Option<Tokens> {
 /// has nothing before it).
 #[inline(always)]
 pub(crate) fn spaced(piece: &[u8], len: usize) -> Option<u32> {
-    let rec = record(&piece[1..1 + len])?;
+    let rec = record(piece, 1, len)?;
     let t = (u32::from_le_bytes([rec[12], rec[13], rec[14], rec[15]])).checked_sub(1)?;
     if let Some(&l) = piece.get(1 + len) {
         if !mask_bit(u16::from_le_bytes([rec[10], rec[11]]) as usize, after_bit(l)) {
@@ -187,7 +208,6 @@ pub(crate) fn spaced(piece: &[u8], len: usize) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tokenizer::vocab::token_bytes;
 
     #[test]
     fn every_character_starts_as_merging_it_alone_ends() {
