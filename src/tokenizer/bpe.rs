@@ -184,6 +184,7 @@ const NO_KEY: i32 = i32::MAX;
 /// part's place fits in a key's low byte). Parts never move: a merge keeps the left part's
 /// place and unlinks the right one, so the leftmost pair of the lowest rank is the smallest
 /// key, `rank << 8 | place`, found by one branch-free pass over whole chunks of keys.
+#[derive(Clone)]
 struct Scan<const N: usize> {
     /// The token of each live part.
     ids: [u32; N],
@@ -226,33 +227,11 @@ impl<const N: usize> Scan<N> {
         if n == 0 {
             return;
         }
-        loop {
-            let mut lanes = [NO_KEY; LANES];
-            for chunk in self.keys[..(n - 1).next_multiple_of(LANES)].chunks_exact(LANES) {
-                for j in 0..LANES {
-                    lanes[j] = lanes[j].min(chunk[j]);
-                }
-            }
-            let k = lanes.iter().fold(NO_KEY, |m, &k| m.min(k));
-            if k == NO_KEY {
-                break;
-            }
-            let (rank, p) = ((k >> 8) as u32, (k & 0xFF) as usize);
-            let q = self.next[p] as usize;
-            let r = self.next[q] as usize;
-            self.ids[p] = rank;
-            self.keys[q] = NO_KEY;
-            self.next[p] = r as u16;
-            self.keys[p] = if r < n {
-                self.prev[r] = p as u16;
-                Self::key(merged(rank, self.ids[r]), p)
-            } else {
-                NO_KEY
-            };
-            if p > 0 {
-                let a = self.prev[p] as usize;
-                self.keys[a] = Self::key(merged(self.ids[a], rank), a);
-            }
+        let chunks = (n - 1).div_ceil(LANES);
+        if chunks > TWO_LEVEL_FROM {
+            self.run_two_level(chunks);
+        } else {
+            self.run_flat(chunks);
         }
         let mut i = 0;
         while i < n {
@@ -260,7 +239,86 @@ impl<const N: usize> Scan<N> {
             i = self.next[i] as usize;
         }
     }
+
+    /// [`Self::run`]'s rounds over `chunks` chunks of keys: each searches all of them.
+    #[inline(always)]
+    fn run_flat(&mut self, chunks: usize) {
+        loop {
+            let k = lowest(&self.keys[..chunks * LANES]);
+            if k == NO_KEY {
+                break;
+            }
+            self.merge(k);
+        }
+    }
+
+    /// [`Self::run`]'s rounds for many parts: the lowest key of each chunk of [`LANES`] keys is
+    /// kept, so that a round searches the chunks' minimums (a quarter of the keys) and then
+    /// recomputes the at most three chunks its merge changed. (Searching all the keys each
+    /// round was most of the cost of a 64-byte window of a long run of letters.)
+    #[inline(never)]
+    fn run_two_level(&mut self, chunks: usize) {
+        let mut mins = [NO_KEY; SCAN_MAX / LANES];
+        let used = chunks.next_multiple_of(LANES);
+        for (c, m) in mins[..chunks].iter_mut().enumerate() {
+            *m = lowest(&self.keys[c * LANES..c * LANES + LANES]);
+        }
+        loop {
+            let k = lowest(&mins[..used]);
+            if k == NO_KEY {
+                break;
+            }
+            let (a, p, q) = self.merge(k);
+            for c in [a / LANES, p / LANES, q / LANES] {
+                mins[c] = lowest(&self.keys[c * LANES..c * LANES + LANES]);
+            }
+        }
+    }
+
+    /// Merges the pair of key `k` (a real merge): the part at its place takes the merged
+    /// token, the next part is unlinked, and the keys of the pairs around it are updated.
+    /// Returns the places whose keys changed: the part before (or the part itself, if first),
+    /// the part, and the unlinked one.
+    #[inline(always)]
+    fn merge(&mut self, k: i32) -> (usize, usize, usize) {
+        let n = self.parts;
+        let (rank, p) = ((k >> 8) as u32, (k & 0xFF) as usize);
+        let q = self.next[p] as usize;
+        let r = self.next[q] as usize;
+        self.ids[p] = rank;
+        self.keys[q] = NO_KEY;
+        self.next[p] = r as u16;
+        self.keys[p] = if r < n {
+            self.prev[r] = p as u16;
+            Self::key(merged(rank, self.ids[r]), p)
+        } else {
+            NO_KEY
+        };
+        let mut a = p;
+        if p > 0 {
+            a = self.prev[p] as usize;
+            self.keys[a] = Self::key(merged(self.ids[a], rank), a);
+        }
+        (a, p, q)
+    }
 }
+
+/// The lowest of `keys` (a whole number of [`LANES`]-wide chunks), in lanes that the compiler
+/// keeps in one vector register.
+#[inline(always)]
+fn lowest(keys: &[i32]) -> i32 {
+    let mut lanes = [NO_KEY; LANES];
+    for chunk in keys.chunks_exact(LANES) {
+        for j in 0..LANES {
+            lanes[j] = lanes[j].min(chunk[j]);
+        }
+    }
+    lanes.iter().fold(NO_KEY, |m, &k| m.min(k))
+}
+
+/// Above this many chunks of keys, [`Scan::run`] keeps each chunk's lowest key
+/// ([`Scan::run_two_level`]).
+const TWO_LEVEL_FROM: usize = 8;
 
 /// Heap-based O(n log n) merge; same result as [`merge_scan`].
 pub(crate) fn merge_heap(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
@@ -655,6 +713,44 @@ pub(crate) mod tests {
         }
         // The take-back path ran (seams that merging the whole piece crosses).
         assert!(SEAM_FAILURES.load(std::sync::atomic::Ordering::Relaxed) > 0);
+    }
+
+    #[test]
+    fn two_level_rounds_merge_as_flat_rounds() {
+        // Every part count a scan holds, on text whose merges run long chains (most rounds
+        // change keys in neighbouring chunks, and the lowest key moves between chunks).
+        let ranks = super::super::ranks();
+        let mut next = xorshift(11);
+        let mut two_level = 0;
+        for n in 2..=SCAN_MAX {
+            for alpha in [&b"abcdefghijklmnopqrstuvwxyz"[..], b"etaoin", b"ab ", b"-= "] {
+                let piece: Vec<u8> = (0..n).map(|_| alpha[(next() % alpha.len() as u64) as usize]).collect();
+                let mut s = Scan::<SCAN_MAX>::new();
+                let mut prev = None;
+                for &b in &piece {
+                    s.push(ranks.byte_id(b), prev.map_or(NO_RANK, |a| ranks.pair_rank(a, b)));
+                    prev = Some(b);
+                }
+                let chunks = (n - 1).div_ceil(LANES);
+                let (mut flat, mut two) = (s.clone(), s);
+                flat.run_flat(chunks);
+                two.run_two_level(chunks);
+                let live = |s: &Scan<SCAN_MAX>| {
+                    let (mut v, mut i) = (vec![], 0);
+                    while i < n {
+                        v.push(s.ids[i]);
+                        i = s.next[i] as usize;
+                    }
+                    v
+                };
+                assert_eq!(live(&two), live(&flat), "{:?}", String::from_utf8_lossy(&piece));
+                let mut whole = vec![];
+                merge_heap(ranks, &piece, &mut whole);
+                assert_eq!(live(&two), whole);
+                two_level += usize::from(chunks > TWO_LEVEL_FROM);
+            }
+        }
+        assert!(two_level > 800, "{two_level} pieces took the two-level rounds in run");
     }
 
     #[test]
