@@ -82,6 +82,7 @@ fn main() {
     write_table(ordinary);
     write_merges(ordinary, &ranks);
     write_chars(ordinary, &ranks);
+    write_prefixes(ordinary, &ranks);
     write_classes();
 }
 
@@ -252,6 +253,67 @@ fn write_merges(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32
     f.flush().unwrap();
     let bytes: Vec<u8> = filter.iter().flat_map(|w| w.to_le_bytes()).collect();
     std::fs::write(out.with_file_name("merge_filter.bin"), bytes).unwrap();
+}
+
+/// The prefix table of `src/tokenizer/chars.rs` (see `chars::prefix` for what it means and why
+/// it is exact): for each lead byte and first continuation byte of a three-byte character
+/// that are a token `P`, `P` and the bytes after which a character so starting can start as
+/// `P` (every token ending with that byte and the lead byte ranks above `P`); and per
+/// three-byte character, whether every token starting with its second and third bytes ranks
+/// above `P`.
+fn write_prefixes(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32>) {
+    // before[l][b]: the lowest rank of a token ending with byte b and lead byte l (l ≥ 0xE0).
+    let mut before = vec![[u32::MAX; 256]; 16];
+    // starts[c1][c2]: the lowest rank of a token starting with the continuation bytes c1 c2.
+    let mut starts = vec![[u32::MAX; 64]; 64];
+    for (rank, u) in tokens.iter().enumerate() {
+        let rank = rank as u32;
+        let n = u.len();
+        if n >= 2 && (0xE0..0xF0).contains(&u[n - 1]) {
+            let e = &mut before[(u[n - 1] & 0x0F) as usize][u[n - 2] as usize];
+            *e = (*e).min(rank);
+        }
+        if n >= 2 && (0x80..0xC0).contains(&u[0]) && (0x80..0xC0).contains(&u[1]) {
+            let e = &mut starts[(u[0] & 0x3F) as usize][(u[1] & 0x3F) as usize];
+            *e = (*e).min(rank);
+        }
+    }
+    // Per prefix (lead byte & 0x0F) << 6 | (first continuation byte & 0x3F): the token plus one
+    // (u32, 0: not a token), 4 bytes of padding, and the mask of allowed bytes before it (bits
+    // 0..192: ASCII and continuation bytes).
+    let mut table = vec![0u8; 1024 * 32];
+    // Per three-byte character, at its code point XOR 0x2080: whether its last two bytes start
+    // no token ranking below its prefix's.
+    let mut ok = vec![0u8; 0x10000 / 8];
+    for l in 0xE0..0xF0u8 {
+        for c1 in 0x80..0xC0u8 {
+            let Some(&p) = ranks.get(&[l, c1][..]) else { continue };
+            let at = ((l as usize & 0x0F) << 6 | (c1 as usize & 0x3F)) * 32;
+            table[at..at + 4].copy_from_slice(&(p + 1).to_le_bytes());
+            let mut m = [0u64; 3];
+            for b in 0..0xC0usize {
+                if p < before[(l & 0x0F) as usize][b] {
+                    m[b >> 6] |= 1 << (b & 63);
+                }
+            }
+            for (k, w) in m.iter().enumerate() {
+                table[at + 8 + 8 * k..at + 16 + 8 * k].copy_from_slice(&w.to_le_bytes());
+            }
+            for c2 in 0x80..0xC0u8 {
+                let cp = (l as u32 & 0x0F) << 12 | (c1 as u32 & 0x3F) << 6 | (c2 as u32 & 0x3F);
+                if char::from_u32(cp).is_none() || cp < 0x800 {
+                    continue;
+                }
+                if p < starts[(c1 & 0x3F) as usize][(c2 & 0x3F) as usize] {
+                    let x = (cp ^ 0x2080) as usize;
+                    ok[x >> 3] |= 1 << (x & 7);
+                }
+            }
+        }
+    }
+    let dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(dir.join("char_prefixes.bin"), table).unwrap();
+    std::fs::write(dir.join("char_prefix_ok.bin"), ok).unwrap();
 }
 
 /// Length of the UTF-8 sequence that lead byte `b` starts (0 for a continuation byte).

@@ -145,7 +145,12 @@ fn scan_utf8<const N: usize>(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
             let len = chars::utf8_len(b);
             match chars::premerged(piece, i, len) {
                 Some(t) => (t.first(), len, None, t.rest()),
-                None => (ranks.byte_id(b), 1, Some(b), chars::Tokens::NONE),
+                // Its first two bytes as one token, where that is exact (`chars::prefix`); its
+                // third byte is the next part.
+                None => match if len == 3 { chars::prefix(piece, i) } else { None } {
+                    Some(t) => (t, 2, None, chars::Tokens::NONE),
+                    None => (ranks.byte_id(b), 1, Some(b), chars::Tokens::NONE),
+                },
             }
         };
         let rank = if s.parts == 0 {
@@ -903,7 +908,7 @@ pub(crate) mod tests {
             .filter(|u| u.len() > 1 && (u[0] & 0xC0 == 0x80 || std::str::from_utf8(u).is_err()))
             .collect();
         assert!(crossing.len() > 1000, "{} tokens split a character", crossing.len());
-        let (mut cases, mut premerged_parts, mut multi_token) = (0, 0, 0);
+        let (mut cases, mut premerged_parts, mut multi_token, mut prefixed) = (0, 0, 0, 0);
         for round in 0..40_000 {
             let u = crossing[(next() % crossing.len() as u64) as usize];
             let lead = u.iter().take_while(|&&b| b & 0xC0 == 0x80).count();
@@ -970,12 +975,14 @@ pub(crate) mod tests {
                 let t = if l > 1 { chars::premerged(&bytes, i, l) } else { None };
                 premerged_parts += usize::from(t.is_some());
                 multi_token += usize::from(t.is_some_and(|t| !t.rest().is_empty()));
+                prefixed += usize::from(t.is_none() && l == 3 && chars::prefix(&bytes, i).is_some());
                 i += l;
             }
         }
         assert!(
-            cases > 10_000 && premerged_parts > 10_000 && multi_token > 1000,
-            "{cases} cases, {premerged_parts} premerged characters, {multi_token} of them as more than one token"
+            cases > 10_000 && premerged_parts > 10_000 && multi_token > 1000 && prefixed > 1000,
+            "{cases} cases, {premerged_parts} premerged characters, {multi_token} of them as more than one token, \
+             {prefixed} characters started as their first two bytes' token"
         );
     }
 }

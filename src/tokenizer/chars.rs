@@ -50,6 +50,15 @@
 //! 3.4% for CJK, 2.2% for European and 1.7% for emoji chat (the character after a space
 //! mostly cannot start merged alone).
 //!
+//! Where a three-byte character cannot start merged (in Indic text mostly a vowel sign or
+//! virama after a consonant, which tokens such as `"क\xe0\xa4"` join before the sign is
+//! whole), its first two bytes often can: the same argument for the span of its lead byte and
+//! first continuation byte, when they are a token `P` ([`prefix`]): every token that joins the
+//! lead byte with the byte before it (ending with those two bytes) and every token that joins
+//! the continuation byte with the third byte (starting with those two) must rank above `P`.
+//! The first condition is a mask per prefix over the byte before, the second a bit per
+//! character (`build.rs`); the third byte then starts as a byte.
+//!
 //! Layout (built by `build.rs`, embedded): a character's number plus one (0: not in the
 //! table) in `CHAR_2` and `CHAR_3` for characters of two and three bytes, one `u32` each at
 //! the index their bytes make shifted and XORed (the code point XOR 0x80, XOR 0x2080: no code
@@ -68,6 +77,9 @@ static CHAR_2: &[u8; 0x2000] = include_bytes!(concat!(env!("OUT_DIR"), "/char_2.
 static CHAR_3: &[u8; 0x40000] = include_bytes!(concat!(env!("OUT_DIR"), "/char_3.bin"));
 static RECORDS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/char_records.bin"));
 static MASKS: &[u8; MASK_SLOTS * 48] = include_bytes!(concat!(env!("OUT_DIR"), "/char_masks.bin"));
+
+static PREFIXES: &[u8; 1024 * 32] = include_bytes!(concat!(env!("OUT_DIR"), "/char_prefixes.bin"));
+static PREFIX_OK: &[u8; 0x2000] = include_bytes!(concat!(env!("OUT_DIR"), "/char_prefix_ok.bin"));
 
 /// Masks the table has room for (`build.rs` pads it to them): a power of two, so that a mask
 /// number masked by it reads the table without a bounds check.
@@ -199,6 +211,33 @@ pub(crate) fn spaced(piece: &[u8], len: usize) -> Option<u32> {
     let t = (u32::from_le_bytes([rec[12], rec[13], rec[14], rec[15]])).checked_sub(1)?;
     if let Some(&l) = piece.get(1 + len) {
         if !mask_bit(u16::from_le_bytes([rec[10], rec[11]]) as usize, after_bit(l)) {
+            return None;
+        }
+    }
+    Some(t)
+}
+
+/// The token that the first two bytes of the three-byte character at `piece[i..i + 3]` can
+/// start the merge as, given the byte before it (see the module doc), or `None`.
+/// `PREFIXES`: per lead byte (low four bits) and first continuation byte (low six), 32 bytes:
+/// the token plus one (`u32`; 0: the two bytes are no token), four bytes of padding, and three
+/// `u64` of mask, bit `b` set if the prefix can start merged after byte `b` (ASCII or a
+/// continuation byte); `PREFIX_OK`, one bit per three-byte character at its bytes' index (as
+/// `CHAR_3`): its second and third bytes start no token ranking below its prefix.
+#[inline(always)]
+pub(crate) fn prefix(piece: &[u8], i: usize) -> Option<u32> {
+    let c = &piece[i..i + 3];
+    let x = ((c[0] as usize) << 12 ^ (c[1] as usize) << 6 ^ c[2] as usize) & 0xFFFF;
+    if PREFIX_OK[x >> 3] >> (x & 7) & 1 == 0 {
+        return None;
+    }
+    let at = ((c[0] as usize & 0x0F) << 6 | (c[1] as usize & 0x3F)) * 32;
+    let t = u32::from_le_bytes(PREFIXES[at..at + 4].try_into().expect("4 bytes")).checked_sub(1)?;
+    if i > 0 {
+        // In UTF-8 the byte before a lead byte is ASCII or a continuation byte (below 0xC0).
+        let b = piece[i - 1] as usize;
+        let w = at + 8 + 8 * (b >> 6);
+        if u64::from_le_bytes(PREFIXES[w..w + 8].try_into().expect("8 bytes")) >> (b & 63) & 1 == 0 {
             return None;
         }
     }
