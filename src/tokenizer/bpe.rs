@@ -41,9 +41,12 @@ const MARGIN: usize = 512;
 /// them) are merged in windows this short, each with the flat scan, which is several times
 /// cheaper per byte than the heap: no token of such a piece is longer than 26 bytes (checked
 /// in the tests), so a window's tokens before its last LETTER_MARGIN bytes nearly always
-/// stand (and [`merge_windows`] is exact whatever the sizes).
+/// stand (and [`merge_windows`] is exact whatever the sizes). On a 1 MB piece of random
+/// letters a margin of 4 bytes cost the fewest instructions (margins 2–8 and windows 40–120
+/// bytes measured with callgrind: a narrower margin fails more seams, a wider one merges more
+/// bytes twice).
 const LETTER_WINDOW: usize = 64;
-const LETTER_MARGIN: usize = 8;
+const LETTER_MARGIN: usize = 4;
 
 const NO_RANK: u32 = u32::MAX;
 
