@@ -82,7 +82,6 @@ fn main() {
     write_table(ordinary);
     write_merges(ordinary, &ranks);
     write_chars(ordinary, &ranks);
-    write_prefixes(ordinary, &ranks);
     write_classes();
 }
 
@@ -261,18 +260,19 @@ fn write_merges(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32
 /// `P` (every token ending with that byte and the lead byte ranks above `P`); and per
 /// three-byte character, whether every token starting with its second and third bytes ranks
 /// above `P`.
-fn write_prefixes(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32>) {
-    // before[l][b]: the lowest rank of a token ending with byte b and lead byte l (l ≥ 0xE0).
-    let mut before = vec![[u32::MAX; 256]; 16];
+///
+/// `before` is `write_chars`'s: `before[[l]][b]`, the lowest rank of a token ending with the
+/// byte `b` and the lead byte `l`.
+fn write_prefixes(
+    tokens: &[Vec<u8>],
+    ranks: &std::collections::HashMap<&[u8], u32>,
+    before: &std::collections::HashMap<&[u8], Vec<u32>>,
+) {
     // starts[c1][c2]: the lowest rank of a token starting with the continuation bytes c1 c2.
     let mut starts = vec![[u32::MAX; 64]; 64];
     for (rank, u) in tokens.iter().enumerate() {
         let rank = rank as u32;
         let n = u.len();
-        if n >= 2 && (0xE0..0xF0).contains(&u[n - 1]) {
-            let e = &mut before[(u[n - 1] & 0x0F) as usize][u[n - 2] as usize];
-            *e = (*e).min(rank);
-        }
         if n >= 2 && (0x80..0xC0).contains(&u[0]) && (0x80..0xC0).contains(&u[1]) {
             let e = &mut starts[(u[0] & 0x3F) as usize][(u[1] & 0x3F) as usize];
             *e = (*e).min(rank);
@@ -291,8 +291,9 @@ fn write_prefixes(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u
             let at = ((l as usize & 0x0F) << 6 | (c1 as usize & 0x3F)) * 32;
             table[at..at + 4].copy_from_slice(&(p + 1).to_le_bytes());
             let mut m = [0u64; 3];
+            let before_l = before.get(&[l][..]);
             for b in 0..0xC0usize {
-                if p < before[(l & 0x0F) as usize][b] {
+                if p < before_l.map_or(u32::MAX, |e| e[b]) {
                     m[b >> 6] |= 1 << (b & 63);
                 }
             }
@@ -483,4 +484,5 @@ fn write_chars(tokens: &[Vec<u8>], ranks: &std::collections::HashMap<&[u8], u32>
     assert!(masks.len() <= 1024, "{} masks: raise chars.rs's MASK_SLOTS", masks.len());
     masks.resize(1024, [0; 6]);
     write("char_masks.bin", masks.iter().flatten().flat_map(|x| x.to_le_bytes()).collect());
+    write_prefixes(tokens, ranks, &before);
 }

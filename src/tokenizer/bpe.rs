@@ -99,12 +99,7 @@ pub(crate) fn merge_scan(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
 #[inline(always)]
 fn scan_bytes<const N: usize>(ranks: &Ranks, piece: &[u8], out: &mut Vec<u32>) {
     let mut s = Scan::<N>::new();
-    let mut prev = None;
-    for &b in piece {
-        let rank = prev.map_or(NO_RANK, |a| ranks.pair_rank(a, b));
-        s.push(ranks.byte_id(b), rank);
-        prev = Some(b);
-    }
+    s.push_bytes(ranks, piece);
     s.run(out)
 }
 
@@ -216,6 +211,17 @@ impl<const N: usize> Scan<N> {
         if rank == NO_RANK { NO_KEY } else { (rank << 8 | place as u32) as i32 }
     }
 
+    /// Appends each byte of `piece` as a part (at most `N` parts in all).
+    #[inline(always)]
+    fn push_bytes(&mut self, ranks: &Ranks, piece: &[u8]) {
+        let mut prev = None;
+        for &b in piece {
+            let rank = prev.map_or(NO_RANK, |a| ranks.pair_rank(a, b));
+            self.push(ranks.byte_id(b), rank);
+            prev = Some(b);
+        }
+    }
+
     /// Appends a part; `rank` is that of merging the previous part with it.
     #[inline(always)]
     fn push(&mut self, id: u32, rank: u32) {
@@ -269,7 +275,7 @@ impl<const N: usize> Scan<N> {
         let mut mins = [NO_KEY; SCAN_MAX / LANES];
         let used = chunks.next_multiple_of(LANES);
         for (c, m) in mins[..chunks].iter_mut().enumerate() {
-            *m = lowest(&self.keys[c * LANES..c * LANES + LANES]);
+            *m = self.chunk_min(c);
         }
         loop {
             let k = lowest(&mins[..used]);
@@ -278,9 +284,15 @@ impl<const N: usize> Scan<N> {
             }
             let (a, p, q) = self.merge(k);
             for c in [a / LANES, p / LANES, q / LANES] {
-                mins[c] = lowest(&self.keys[c * LANES..c * LANES + LANES]);
+                mins[c] = self.chunk_min(c);
             }
         }
+    }
+
+    /// The lowest key of chunk `c`.
+    #[inline(always)]
+    fn chunk_min(&self, c: usize) -> i32 {
+        lowest(&self.keys[c * LANES..c * LANES + LANES])
     }
 
     /// Merges the pair of key `k` (a real merge): the part at its place takes the merged
@@ -734,11 +746,7 @@ pub(crate) mod tests {
             for alpha in [&b"abcdefghijklmnopqrstuvwxyz"[..], b"etaoin", b"ab ", b"-= "] {
                 let piece: Vec<u8> = (0..n).map(|_| alpha[(next() % alpha.len() as u64) as usize]).collect();
                 let mut s = Scan::<SCAN_MAX>::new();
-                let mut prev = None;
-                for &b in &piece {
-                    s.push(ranks.byte_id(b), prev.map_or(NO_RANK, |a| ranks.pair_rank(a, b)));
-                    prev = Some(b);
-                }
+                s.push_bytes(ranks, &piece);
                 let chunks = (n - 1).div_ceil(LANES);
                 let (mut flat, mut two) = (s.clone(), s);
                 flat.run_flat(chunks);

@@ -57,7 +57,8 @@
 //! lead byte with the byte before it (ending with those two bytes) and every token that joins
 //! the continuation byte with the third byte (starting with those two) must rank above `P`.
 //! The first condition is a mask per prefix over the byte before, the second a bit per
-//! character (`build.rs`); the third byte then starts as a byte.
+//! character (`build.rs`); the third byte then starts as a byte. (Only the scan starts
+//! characters so; the heap's parts are whole characters or bytes.)
 //!
 //! Layout (built by `build.rs`, embedded): a character's number plus one (0: not in the
 //! table) in `CHAR_2` and `CHAR_3` for characters of two and three bytes, one `u32` each at
@@ -156,6 +157,13 @@ impl Tokens {
     }
 }
 
+/// The index of the three-byte character `c` in `CHAR_3` and `PREFIX_OK`: its code point XOR
+/// 0x2080 (see [`record`]).
+#[inline(always)]
+fn index3(c: &[u8]) -> usize {
+    ((c[0] as usize) << 12 ^ (c[1] as usize) << 6 ^ c[2] as usize) & 0xFFFF
+}
+
 /// The record of the character at `piece[i..i + len]` (two to four bytes), if it has one.
 #[inline(always)]
 fn record(piece: &[u8], i: usize, len: usize) -> Option<&'static [u8; RECORD]> {
@@ -166,7 +174,7 @@ fn record(piece: &[u8], i: usize, len: usize) -> Option<&'static [u8; RECORD]> {
     // for four bytes one XOR from the code point.
     let ch = match len {
         2 => word(CHAR_2, ((c[0] as usize) << 6 ^ c[1] as usize) & 0x7FF),
-        3 => word(CHAR_3, ((c[0] as usize) << 12 ^ (c[1] as usize) << 6 ^ c[2] as usize) & 0xFFFF),
+        3 => word(CHAR_3, index3(c)),
         _ => {
             let cp = ((c[0] as usize) << 18 ^ (c[1] as usize) << 12 ^ (c[2] as usize) << 6 ^ c[3] as usize)
                 & 0x1F_FFFF
@@ -227,7 +235,7 @@ pub(crate) fn spaced(piece: &[u8], len: usize) -> Option<u32> {
 #[inline(always)]
 pub(crate) fn prefix(piece: &[u8], i: usize) -> Option<u32> {
     let c = &piece[i..i + 3];
-    let x = ((c[0] as usize) << 12 ^ (c[1] as usize) << 6 ^ c[2] as usize) & 0xFFFF;
+    let x = index3(c);
     if PREFIX_OK[x >> 3] >> (x & 7) & 1 == 0 {
         return None;
     }

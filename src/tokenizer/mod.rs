@@ -77,12 +77,9 @@ pub fn encode_ordinary_into(text: &str, out: &mut Vec<u32>) {
             continue;
         };
         let set = cache.set(h);
-        let e = cache.entries[set];
-        if e.len as usize == bytes.len() && text.as_bytes()[e.at as usize..e.at as usize + bytes.len()] == *bytes {
-            out.extend_from_within(e.out as usize..(e.out + e.count) as usize);
-            continue;
+        if !cache.entries[set].copy_if_holds(text, bytes, out) {
+            cache.miss(ranks, text, piece, set, out);
         }
-        cache.miss(ranks, text, piece, set, out);
     }
 }
 
@@ -109,6 +106,19 @@ struct CacheEntry {
     count: u32,
 }
 
+impl CacheEntry {
+    /// If the entry is the piece `bytes` of `text`, appends the tokens it got then and says so.
+    #[inline(always)]
+    fn copy_if_holds(self, text: &str, bytes: &[u8], out: &mut Vec<u32>) -> bool {
+        let holds =
+            self.len as usize == bytes.len() && text.as_bytes()[self.at as usize..self.at as usize + bytes.len()] == *bytes;
+        if holds {
+            out.extend_from_within(self.out as usize..(self.out + self.count) as usize);
+        }
+        holds
+    }
+}
+
 impl PieceCache {
     const MIN_BITS: u32 = 8;
     const MAX_BITS: u32 = 13;
@@ -126,11 +136,8 @@ impl PieceCache {
     #[inline(never)]
     fn miss(&mut self, ranks: &Ranks, text: &str, piece: &str, set: usize, out: &mut Vec<u32>) {
         let bytes = piece.as_bytes();
-        let (first, second) = (self.entries[set], self.entries[set + 1]);
-        if second.len as usize == bytes.len()
-            && text.as_bytes()[second.at as usize..second.at as usize + bytes.len()] == *bytes
-        {
-            out.extend_from_within(second.out as usize..(second.out + second.count) as usize);
+        let first = self.entries[set];
+        if self.entries[set + 1].copy_if_holds(text, bytes, out) {
             self.entries.swap(set, set + 1);
             return;
         }
@@ -250,14 +257,8 @@ mod tests {
         // Pieces of the same length that share a set but differ in their last bytes (only the
         // comparison of the whole piece tells them apart), three to a set (one more than it
         // holds, so that each evicts one of the others).
-        let mut by_slot = std::collections::HashMap::<usize, Vec<String>>::new();
-        for i in 0..26 * 26 * 26 {
-            let tail: String = [i / 676, i / 26 % 26, i % 26].iter().map(|&k| (b'a' + k as u8) as char).collect();
-            let w = format!(" abcdefghijklmnop{tail}");
-            // Sharing the widest table's set, they share one in every size of table.
-            by_slot.entry((table::hash(w.as_bytes()) >> (64 - (PieceCache::MAX_BITS - 1))) as usize).or_default().push(w);
-        }
-        let triples: Vec<&Vec<String>> = by_slot.values().filter(|v| v.len() > 2).take(50).collect();
+        let by_set = words_by_set(" abcdefghijklmnop");
+        let triples: Vec<&Vec<String>> = by_set.values().filter(|v| v.len() > 2).take(50).collect();
         assert!(triples.len() == 50);
         for _ in 0..20 {
             for set in &triples {
@@ -287,6 +288,18 @@ mod tests {
         assert_eq!(got[2..], expected[..]);
     }
 
+    /// The pieces `stem` + three letters (one piece each: a space and letters), by their set in
+    /// the widest table (sharing it, they share one in every size of table).
+    fn words_by_set(stem: &str) -> std::collections::HashMap<usize, Vec<String>> {
+        let mut by_set = std::collections::HashMap::<usize, Vec<String>>::new();
+        for i in 0..26 * 26 * 26 {
+            let tail: String = [i / 676, i / 26 % 26, i % 26].iter().map(|&k| (b'a' + k as u8) as char).collect();
+            let w = format!("{stem}{tail}");
+            by_set.entry((table::hash(w.as_bytes()) >> (64 - (PieceCache::MAX_BITS - 1))) as usize).or_default().push(w);
+        }
+        by_set
+    }
+
     thread_local! {
         /// Pieces this thread's encodes merged because the cache did not have them.
         pub(super) static CACHE_MISSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
@@ -297,13 +310,8 @@ mod tests {
         // Two multi-token pieces of one set, alternating, are each merged once; a third one of
         // the set evicts the one used least recently.
         let ranks = ranks();
-        let mut by_set = std::collections::HashMap::<usize, Vec<String>>::new();
-        for i in 0..26 * 26 * 26 {
-            let tail: String = [i / 676, i / 26 % 26, i % 26].iter().map(|&k| (b'a' + k as u8) as char).collect();
-            let w = format!(" qzxjkqzxjk{tail}");
-            assert!(ranks.get(w.as_bytes()).is_none());
-            by_set.entry((table::hash(w.as_bytes()) >> (64 - (PieceCache::MAX_BITS - 1))) as usize).or_default().push(w);
-        }
+        let by_set = words_by_set(" qzxjkqzxjk");
+        assert!(by_set.values().flatten().all(|w| ranks.get(w.as_bytes()).is_none()));
         let set = by_set.values().find(|v| v.len() > 2).expect("three pieces of one set");
         let (a, b, c) = (&set[0], &set[1], &set[2]);
         let misses = |text: &str| {
