@@ -8,7 +8,7 @@ mod typescript;
 
 use crate::chat::{Content, Conversation, DeveloperContent, Message, Role, SystemContent, ToolNamespaceConfig};
 use crate::error::{Error, Result};
-use crate::tokenizer::{encode_ordinary_into, SpecialToken};
+use crate::tokenizer::{encode_ordinary_into, Encoder, SpecialToken};
 use std::collections::BTreeMap;
 
 /// Options for rendering a conversation.
@@ -39,10 +39,13 @@ pub fn render_conversation_into(conv: &Conversation, opts: &RenderOptions, out: 
     } else {
         None
     };
+    // One encoder for the whole conversation: a piece merged in one message is copied in the
+    // others (a conversation's text is mostly in its messages' text parts).
+    let mut enc = Encoder::for_len(msgs.iter().map(text_len).sum());
     for (index, msg) in msgs.iter().enumerate() {
         let dropped = drop_before.is_some_and(|first| index < first) && msg.channel.as_deref() == Some("analysis");
         if !dropped {
-            render_message_into(msg, has_function_tools, out).map_err(|reason| Error::Render { index, reason })?;
+            render_message_into(msg, has_function_tools, &mut enc, out).map_err(|reason| Error::Render { index, reason })?;
         }
     }
     Ok(())
@@ -123,8 +126,14 @@ pub fn render_for_training(conv: &Conversation, opts: &RenderOptions) -> Result<
 /// the commentary channel in a system message's channel section.
 pub fn render_message(msg: &Message, has_function_tools: bool) -> Result<Vec<u32>> {
     let mut out = Vec::new();
-    render_message_into(msg, has_function_tools, &mut out).map_err(|reason| Error::Render { index: 0, reason })?;
+    let mut enc = Encoder::for_len(text_len(msg));
+    render_message_into(msg, has_function_tools, &mut enc, &mut out).map_err(|reason| Error::Render { index: 0, reason })?;
     Ok(out)
+}
+
+/// The bytes of a message's text parts.
+fn text_len(msg: &Message) -> usize {
+    msg.content.iter().map(|c| if let Content::Text(t) = c { t.text.len() } else { 0 }).sum()
 }
 
 fn declares_function_tools(msg: &Message) -> bool {
@@ -138,7 +147,12 @@ fn declares_function_tools(msg: &Message) -> bool {
     })
 }
 
-fn render_message_into(msg: &Message, has_function_tools: bool, out: &mut Vec<u32>) -> Result<(), String> {
+fn render_message_into<'a>(
+    msg: &'a Message,
+    has_function_tools: bool,
+    enc: &mut Encoder<'a>,
+    out: &mut Vec<u32>,
+) -> Result<(), String> {
     if let Some(tokens) = &msg.tokens {
         // The exact tokens the message was parsed from (`ParseOptions::keep_tokens`).
         if let Some((i, t)) = tokens.iter().enumerate().find(|(_, &t)| t >= crate::tokenizer::VOCAB_SIZE) {
@@ -183,7 +197,8 @@ fn render_message_into(msg: &Message, has_function_tools: bool, out: &mut Vec<u3
     out.push(SpecialToken::Message.id());
     for (i, part) in msg.content.iter().enumerate() {
         match part {
-            Content::Text(t) => encode_ordinary_into(&t.text, out),
+            // The conversation's own text, through the encoder of the whole conversation.
+            Content::Text(t) => enc.encode_ordinary_into(&t.text, out),
             Content::SystemContent(s) => {
                 if role != Role::System {
                     return Err(format!("content[{i}]: system_content may only appear in a system message, found in a {role} message"));
@@ -277,4 +292,29 @@ fn tools_section(namespaces: &BTreeMap<String, ToolNamespaceConfig>) -> Result<S
         sections.push(lines.join("\n"));
     }
     Ok(sections.join("\n\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokenizer::tests::{merges_of, repeated_rare_words};
+
+    #[test]
+    fn a_conversation_merges_each_distinct_piece_once() {
+        // Three messages of the same 100 multi-token words, each too short for a cache of its
+        // own: one encoder for the conversation merges each word once, and the tokens are
+        // those of the messages rendered one by one.
+        let text = repeated_rare_words(100, 2000);
+        let msg = |role: &str, extra: &str| {
+            Message::from_json(&format!(r#"{{"role": "{role}", {extra} "content": {}}}"#, serde_json::json!(text))).unwrap()
+        };
+        let conv = Conversation {
+            messages: vec![msg("user", ""), msg("assistant", r#""channel": "final","#), msg("user", "")],
+        };
+        let mut tokens = vec![];
+        let merges = merges_of(|| tokens = render_conversation(&conv, &RenderOptions::default()).unwrap());
+        assert_eq!(merges, 100);
+        let one_by_one: Vec<u32> = conv.messages.iter().flat_map(|m| render_message(m, false).unwrap()).collect();
+        assert_eq!(tokens, one_by_one);
+    }
 }

@@ -58,60 +58,104 @@ impl AllowedSpecial<'_> {
     }
 }
 
-/// Texts at least this long remember the tokens of the pieces they merge (see [`PieceCache`]).
+/// Texts at least this long (or jobs of several texts this long in all) remember the tokens of
+/// the pieces they merge (see [`PieceCache`]).
 const CACHE_FROM: usize = 4096;
 
 /// Appends the tokens of `text`, encoded as ordinary text (special-token spellings included).
 pub fn encode_ordinary_into(text: &str, out: &mut Vec<u32>) {
-    let ranks = ranks();
-    let mut cache = (text.len() >= CACHE_FROM).then(|| PieceCache::new(text.len()));
-    for piece in pretokenize::pieces(text) {
-        let bytes = piece.as_bytes();
-        let h = table::hash(bytes); // one hash for the vocabulary and the cache
-        if let Some(id) = ranks.get_hashed(bytes, h) {
-            out.push(id);
-            continue;
-        }
-        let Some(cache) = cache.as_mut() else {
-            bpe::encode_str_piece(ranks, piece, out);
-            continue;
+    Encoder::for_len(text.len()).encode_ordinary_into(text, out)
+}
+
+/// The encoder of one job of several texts (the messages of one rendered conversation), which
+/// all live as long as it does and whose tokens all go to one output, appended to in order:
+/// the pieces it merges are remembered across its texts, so that a conversation whose text is
+/// split into messages merges each distinct piece once, as one text of the same length would.
+pub(crate) struct Encoder<'a> {
+    cache: Option<PieceCache<'a>>,
+    /// The output's length after the last text: an output found shorter (not the one the
+    /// entries point into) empties the cache.
+    out_len: usize,
+}
+
+impl<'a> Encoder<'a> {
+    /// An encoder for texts of about `total` bytes in all.
+    pub(crate) fn for_len(total: usize) -> Encoder<'a> {
+        Encoder { cache: (total >= CACHE_FROM).then(|| PieceCache::new(total)), out_len: 0 }
+    }
+
+    /// Appends the tokens of `text`, encoded as ordinary text, to `out` (the output of the
+    /// job's earlier texts, and what was appended since).
+    pub(crate) fn encode_ordinary_into(&mut self, text: &'a str, out: &mut Vec<u32>) {
+        let ranks = ranks();
+        // The cache as a local for the loop (its fields stay in registers).
+        let Some(mut cache) = self.cache.take() else {
+            for piece in pretokenize::pieces(text) {
+                match ranks.get(piece.as_bytes()) {
+                    Some(id) => out.push(id),
+                    None => merge(ranks, piece, out),
+                }
+            }
+            return;
         };
-        let set = cache.set(h);
-        if !cache.entries[set].copy_if_holds(text, bytes, out) {
-            cache.miss(ranks, text, piece, set, out);
+        if out.len() < self.out_len {
+            cache.clear();
         }
+        for piece in pretokenize::pieces(text) {
+            let bytes = piece.as_bytes();
+            let h = table::hash(bytes); // one hash for the vocabulary and the cache
+            if let Some(id) = ranks.get_hashed(bytes, h) {
+                out.push(id);
+                continue;
+            }
+            let set = cache.set(h);
+            if !cache.entries[set].copy_if_holds(bytes, out) {
+                cache.miss(ranks, piece, set, out);
+            }
+        }
+        self.out_len = out.len();
+        self.cache = Some(cache);
     }
 }
 
-/// The pieces one call has merged (merging is a function of the piece's bytes, so a piece seen
+/// Appends the tokens of `piece`, which is not itself a token, merged.
+#[inline(always)]
+fn merge(ranks: &Ranks, piece: &str, out: &mut Vec<u32>) {
+    #[cfg(test)]
+    tests::MERGES.with(|m| m.set(m.get() + 1));
+    bpe::encode_str_piece(ranks, piece, out);
+}
+
+/// The pieces one job has merged (merging is a function of the piece's bytes, so a piece seen
 /// before gets the tokens it got then, copied from earlier in the output): real text repeats
 /// its words, and 33–96% of the bytes of multi-token pieces in the real-text benchmarks are
 /// repeats. Two-way set-associative (the most recent entry of a set first, the older one
 /// replaced: 5–7% fewer merges of repeated pieces than direct-mapped in the real-text classes),
-/// one per call of long texts, an entry per 128 bytes of text between 256 and 8192 entries
-/// (4–128 KiB: 8192 caught 4–6% more of European and Arabic/Indic text than 4096 in an
+/// one per job of long texts, an entry per 128 bytes of text between 256 and 8192 entries
+/// (6–192 KiB: 8192 caught 4–6% more of European and Arabic/Indic text than 4096 in an
 /// alternating A/B, 16384 no more; a short text does not zero a table it cannot fill); an entry
-/// names the earlier piece by its offset in the text and its tokens by their place in the
-/// output, so nothing is copied in.
-struct PieceCache {
-    entries: Box<[CacheEntry]>,
+/// holds the earlier piece where it is in its text, and its tokens by their place in the
+/// output, so nothing is copied in (copying pieces and tokens into arenas of the cache's own
+/// cost 3.5% on every class).
+struct PieceCache<'a> {
+    entries: Box<[CacheEntry<'a>]>,
     bits: u32,
 }
 
 #[derive(Clone, Copy, Default)]
-struct CacheEntry {
-    at: u32,
-    len: u32,
+struct CacheEntry<'a> {
+    /// The piece, in the text it was seen in (empty: no piece).
+    piece: &'a [u8],
+    /// Its tokens: `count` from `out` in the output.
     out: u32,
     count: u32,
 }
 
-impl CacheEntry {
-    /// If the entry is the piece `bytes` of `text`, appends the tokens it got then and says so.
+impl CacheEntry<'_> {
+    /// If the entry is the piece `bytes`, appends the tokens it got then and says so.
     #[inline(always)]
-    fn copy_if_holds(self, text: &str, bytes: &[u8], out: &mut Vec<u32>) -> bool {
-        let holds =
-            self.len as usize == bytes.len() && text.as_bytes()[self.at as usize..self.at as usize + bytes.len()] == *bytes;
+    fn copy_if_holds(self, bytes: &[u8], out: &mut Vec<u32>) -> bool {
+        let holds = self.piece == bytes;
         if holds {
             out.extend_from_within(self.out as usize..(self.out + self.count) as usize);
         }
@@ -119,38 +163,38 @@ impl CacheEntry {
     }
 }
 
-impl PieceCache {
+impl<'a> PieceCache<'a> {
     const MIN_BITS: u32 = 8;
     const MAX_BITS: u32 = 13;
 
-    fn new(text_len: usize) -> PieceCache {
+    fn new(text_len: usize) -> PieceCache<'a> {
         let bits = (text_len / 128).max(1).ilog2().clamp(Self::MIN_BITS, Self::MAX_BITS);
         PieceCache { entries: vec![CacheEntry::default(); 1 << bits].into_boxed_slice(), bits }
     }
 
-    /// Appends the tokens of `piece` of `text` (not itself a token), which is not the first
-    /// entry of its set `set`: copied from the earlier output if it is the second (which then
-    /// becomes the first), else merged and put first, the first becoming the second. Out of
-    /// line, so that the loop over pieces, which most pieces leave at the vocabulary or at the
-    /// first entry, stays small.
+    fn clear(&mut self) {
+        self.entries.fill(CacheEntry::default());
+    }
+
+    /// Appends the tokens of `piece` (not itself a token), which is not the first entry of its
+    /// set `set`: copied from the earlier output if it is the second (which then becomes the
+    /// first), else merged and put first, the first becoming the second. Out of line, so that
+    /// the loop over pieces, which most pieces leave at the vocabulary or at the first entry,
+    /// stays small.
     #[inline(never)]
-    fn miss(&mut self, ranks: &Ranks, text: &str, piece: &str, set: usize, out: &mut Vec<u32>) {
+    fn miss(&mut self, ranks: &Ranks, piece: &'a str, set: usize, out: &mut Vec<u32>) {
         let bytes = piece.as_bytes();
         let first = self.entries[set];
-        if self.entries[set + 1].copy_if_holds(text, bytes, out) {
+        if self.entries[set + 1].copy_if_holds(bytes, out) {
             self.entries.swap(set, set + 1);
             return;
         }
         let start = out.len();
-        #[cfg(test)]
-        tests::CACHE_MISSES.with(|m| m.set(m.get() + 1));
-        bpe::encode_str_piece(ranks, piece, out);
-        let at = piece.as_ptr() as usize - text.as_ptr() as usize;
-        if let (Ok(at), Ok(len), Ok(o), Ok(count)) =
-            (u32::try_from(at), u32::try_from(bytes.len()), u32::try_from(start), u32::try_from(out.len() - start))
-        {
+        merge(ranks, piece, out);
+        // Past 4 Gi tokens of output, pieces are not remembered.
+        if let (Ok(o), Ok(count)) = (u32::try_from(start), u32::try_from(out.len() - start)) {
             self.entries[set + 1] = first;
-            self.entries[set] = CacheEntry { at, len, out: o, count };
+            self.entries[set] = CacheEntry { piece: bytes, out: o, count };
         }
     }
 
@@ -215,7 +259,7 @@ pub fn decode_lossy(tokens: &[u32]) -> Result<String, Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -301,8 +345,8 @@ mod tests {
     }
 
     thread_local! {
-        /// Pieces this thread's encodes merged because the cache did not have them.
-        pub(super) static CACHE_MISSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        /// Pieces this thread's encodes merged (that the cache, if any, did not have).
+        pub(crate) static MERGES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
 
     #[test]
@@ -315,13 +359,13 @@ mod tests {
         let set = by_set.values().find(|v| v.len() > 2).expect("three pieces of one set");
         let (a, b, c) = (&set[0], &set[1], &set[2]);
         let misses = |text: &str| {
-            CACHE_MISSES.with(|m| m.set(0));
+            MERGES.with(|m| m.set(0));
             assert_eq!(encode_ordinary(text), pretokenize::pieces(text).flat_map(|p| {
                 let mut v = vec![];
                 bpe::encode_piece(ranks, p.as_bytes(), &mut v);
                 v
             }).collect::<Vec<_>>());
-            CACHE_MISSES.with(|m| m.get())
+            MERGES.with(|m| m.get())
         };
         let big = |unit: String| unit.repeat((1 << 20) / unit.len() + 1);
         // Texts of 1 MB: the cache's largest table, whose set these pieces share.
@@ -330,6 +374,67 @@ mod tests {
         let n = misses(&big(format!("{a}{b}{a}{c}")));
         let units = (1 << 20) / format!("{a}{b}{a}{c}").len() + 1;
         assert_eq!(n, 1 + 2 * units);
+    }
+
+    /// Multi-token pieces (a space and rare letters), `n` distinct ones, at most two to a set of
+    /// the smallest cache (so that it holds them all), in a text of about `len` bytes that
+    /// repeats them.
+    pub(crate) fn repeated_rare_words(n: usize, len: usize) -> String {
+        let mut per_set = std::collections::HashMap::<u64, usize>::new();
+        let mut all: Vec<String> = words_by_set(" qzxjkvq").into_values().flatten().collect();
+        all.sort(); // the same words on every call
+        let words: Vec<String> = all
+            .into_iter()
+            .filter(|w| {
+                let k = per_set.entry(table::hash(w.as_bytes()) >> (64 - (PieceCache::MIN_BITS - 1))).or_default();
+                *k += 1;
+                *k <= 2
+            })
+            .take(n)
+            .collect();
+        assert_eq!(words.len(), n);
+        assert!(words.iter().all(|w| ranks().get(w.as_bytes()).is_none()));
+        words.iter().cycle().scan(0, |l, w| { *l += w.len(); (*l <= len).then_some(w.as_str()) }).collect()
+    }
+
+    pub(crate) fn merges_of(f: impl FnOnce()) -> usize {
+        MERGES.with(|m| m.set(0));
+        f();
+        MERGES.with(|m| m.get())
+    }
+
+    #[test]
+    fn an_encoder_remembers_pieces_across_its_texts() {
+        // Two texts too short for a cache of their own, long enough together: each distinct
+        // piece is merged once, and the tokens are those of each text encoded alone, whatever
+        // the job appends to the output in between.
+        let (a, b) = (repeated_rare_words(100, 3000), repeated_rare_words(100, 2000));
+        assert!(a.len() < CACHE_FROM && b.len() < CACHE_FROM && a.len() + b.len() >= CACHE_FROM);
+        let mut expected = encode_ordinary(&a);
+        expected.push(200006);
+        expected.extend(encode_ordinary(&b));
+        let mut out = vec![];
+        let merges = merges_of(|| {
+            let mut enc = Encoder::for_len(a.len() + b.len());
+            enc.encode_ordinary_into(&a, &mut out);
+            out.push(200006);
+            enc.encode_ordinary_into(&b, &mut out);
+        });
+        assert_eq!(out, expected);
+        assert_eq!(merges, 100);
+        // Separately, each text merges its pieces every time it meets them.
+        assert!(merges_of(|| { encode_ordinary(&b); }) > 100);
+    }
+
+    #[test]
+    fn an_encoder_given_a_shorter_output_forgets_what_it_pointed_into() {
+        let (a, b) = (repeated_rare_words(50, 6000), repeated_rare_words(50, 6000));
+        let mut enc = Encoder::for_len(a.len() + b.len());
+        let mut out = vec![];
+        enc.encode_ordinary_into(&a, &mut out);
+        out.clear();
+        enc.encode_ordinary_into(&b, &mut out);
+        assert_eq!(out, encode_ordinary(&b));
     }
 
     #[test]
