@@ -41,7 +41,11 @@ pub fn render_conversation_into(conv: &Conversation, opts: &RenderOptions, out: 
     };
     // One encoder for the whole conversation: a piece merged in one message is copied in the
     // others (a conversation's text is mostly in its messages' text parts).
-    let mut enc = Encoder::for_len(msgs.iter().map(text_len).sum());
+    let text: usize = msgs.iter().map(text_len).sum();
+    let mut enc = Encoder::for_len(text);
+    // Room for the tokens, once (text is about four bytes a token in every real-text class,
+    // headers a few tokens a message), instead of the output doubling as it grows.
+    out.reserve(text / 3 + 16 * msgs.len());
     for (index, msg) in msgs.iter().enumerate() {
         let dropped = drop_before.is_some_and(|first| index < first) && msg.channel.as_deref() == Some("analysis");
         if !dropped {
