@@ -39,6 +39,25 @@ fn slot_and_tag(h: u64) -> (usize, u32) {
     ((h >> (64 - SLOT_BITS)) as usize, (h as u32) >> ID_BITS)
 }
 
+/// `a == b`, without a call to `memcmp` for the lengths most pieces have (at most 16 bytes:
+/// two overlapping loads from each end; most lookups are of short words that are tokens).
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let u32_at = |s: &[u8], i: usize| u32::from_le_bytes(s[i..i + 4].try_into().expect("4 bytes"));
+    let u64_at = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=8 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4),
+        9..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8),
+        _ => a == b,
+    }
+}
+
 impl Table {
     /// The table (embedded) and the ids of the 256 bytes.
     pub(crate) fn build() -> Table {
@@ -71,7 +90,7 @@ impl Table {
     }
 
     /// [`Table::get`] with `h = hash(bytes)` already computed.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get_hashed(&self, bytes: &[u8], h: u64) -> Option<u32> {
         let (mut i, tag) = slot_and_tag(h);
         loop {
@@ -81,7 +100,7 @@ impl Table {
             }
             if e >> ID_BITS == tag {
                 let id = (e & ID_MASK) - 1;
-                if token_bytes(id) == Some(bytes) {
+                if token_bytes(id).is_some_and(|t| same(t, bytes)) {
                     return Some(id);
                 }
             }
@@ -93,6 +112,22 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_is_equality_at_every_length() {
+        // Equal slices (at different addresses), and slices differing in any one byte.
+        for n in 0..=40usize {
+            let a: Vec<u8> = (0..n).map(|i| (i * 37 + n) as u8).collect();
+            let b = a.clone();
+            assert!(same(&a, &b), "{n}");
+            for i in 0..n {
+                let mut c = a.clone();
+                c[i] ^= 1 << (i % 8);
+                assert!(!same(&a, &c) && !same(&c, &a), "{n} bytes, byte {i}");
+            }
+            assert!(!same(&a, &a[..n.saturating_sub(1)]) || n == 0, "{n}");
+        }
+    }
 
     #[test]
     fn every_token_is_found_and_others_are_not() {
