@@ -78,6 +78,8 @@ macro_rules! sized {
     ($n:expr, $f:ident($($arg:expr),*)) => {
         if $n <= 16 {
             $f::<16>($($arg),*)
+        } else if $n <= 32 {
+            $f::<32>($($arg),*)
         } else if $n <= 64 {
             $f::<64>($($arg),*)
         } else {
@@ -790,11 +792,11 @@ pub(crate) mod tests {
 
     #[test]
     fn scan_sizes_agree_with_the_heap_at_their_edges() {
-        // Each size of `Scan` at and just past its capacity (16, 64, 256 parts), of bytes and
+        // Each size of `Scan` at and just past its capacity (16, 32, 64, 256 parts), of bytes and
         // of text, over alphabets with many equal-rank pairs (ties go to the leftmost).
         let ranks = super::super::ranks();
         let mut next = xorshift(11);
-        for n in [1, 2, 3, 4, 5, 15, 16, 17, 63, 64, 65, 127, 255, 256] {
+        for n in [1, 2, 3, 4, 5, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 255, 256] {
             for alpha in [&b"a"[..], b"ab", b" a", b"etaoin", b"\xd0\xb6\xd0\xb8"] {
                 for _ in 0..20 {
                     let s: Vec<u8> = (0..n).map(|_| alpha[(next() % alpha.len() as u64) as usize]).collect();
