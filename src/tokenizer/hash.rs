@@ -8,12 +8,12 @@ fn fold_mul(a: u64, b: u64) -> u64 {
 }
 
 #[inline(always)]
-fn read_u64(b: &[u8], at: usize) -> u64 {
+pub(super) fn read_u64(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
 #[inline(always)]
-fn read_u32(b: &[u8], at: usize) -> u64 {
+pub(super) fn read_u32(b: &[u8], at: usize) -> u64 {
     u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes")) as u64
 }
 

@@ -359,13 +359,13 @@ pub(crate) mod tests {
         let set = by_set.values().find(|v| v.len() > 2).expect("three pieces of one set");
         let (a, b, c) = (&set[0], &set[1], &set[2]);
         let misses = |text: &str| {
-            MERGES.with(|m| m.set(0));
-            assert_eq!(encode_ordinary(text), pretokenize::pieces(text).flat_map(|p| {
-                let mut v = vec![];
-                bpe::encode_piece(ranks, p.as_bytes(), &mut v);
-                v
-            }).collect::<Vec<_>>());
-            MERGES.with(|m| m.get())
+            merges_of(|| {
+                assert_eq!(encode_ordinary(text), pretokenize::pieces(text).flat_map(|p| {
+                    let mut v = vec![];
+                    bpe::encode_piece(ranks, p.as_bytes(), &mut v);
+                    v
+                }).collect::<Vec<_>>())
+            })
         };
         let big = |unit: String| unit.repeat((1 << 20) / unit.len() + 1);
         // Texts of 1 MB: the cache's largest table, whose set these pieces share.
